@@ -1,0 +1,1 @@
+from . import test_book_generator, test_demo_book

@@ -1,0 +1,10 @@
+{
+    "name": "AR Reports",
+    "summary": "AR metrics: DSO, CEI, aging, late-payment and deduction trends, XLSX pack",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "website": "https://github.com/ar-relationship/ar-suite",
+    "author": "AR Suite contributors",
+    "license": "LGPL-3",
+    "depends": ["ar_relationship"],
+}
