@@ -205,6 +205,25 @@ class TestBehaviour(ArAccountingCase):
             # June's invoice of the late customer fell due on July 1st: now overdue too.
             self.assertEqual((self.late.ar_overdue_count, self.late.ar_oldest_overdue_days), (3, 80))
 
+    def test_cron_takes_one_batch_per_call_and_reports_its_progress(self):
+        customers = self.reliable | self.late | self.split
+        customers._ar_refresh_behaviour()
+        progress = []
+        cron_model = type(self.env["ir.cron"])
+        with (
+            freeze_time("2025-07-20"),
+            patch.object(
+                cron_model, "_notify_progress", lambda cron, done, remaining: progress.append((done, remaining))
+            ),
+        ):
+            self.env["res.partner"]._cron_ar_refresh_behaviour(batch_size=2)
+            self.env["res.partner"]._cron_ar_refresh_behaviour(batch_size=100000)
+        (done, remaining), last = progress
+        self.assertEqual(done, 2)
+        self.assertGreaterEqual(remaining, 1, "our three customers were stale")
+        self.assertEqual(last, (remaining, 0))
+        self.assertEqual(set(customers.mapped("ar_behaviour_date")), {self._day("2025-07-20")})
+
     def test_refresh_costs_the_same_queries_for_5_and_50_customers(self):
         customers = self.env["res.partner"].create([{"name": f"Customer {i}", "is_company": True} for i in range(55)])
         invoices = self.env["account.move"].create(

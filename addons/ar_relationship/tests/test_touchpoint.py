@@ -160,6 +160,26 @@ class TestTouchpoint(TransactionCase):
         self.customer.with_user(self.collector).write({"ar_tier": "key", "ar_collector_id": self.collector.id})
         self.assertEqual(self.customer.ar_tier, "key")
 
+    def test_sales_users_see_the_health_badge_and_timeline_but_no_log_button(self):
+        arch = self.env["res.partner"].with_user(self.viewer).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="ar_health_badge"', arch)
+        self.assertIn('name="action_ar_open_timeline"', arch)
+        self.assertNotIn("Log touchpoint", arch)
+        arch = self.env["res.partner"].with_user(self.collector).get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn("Log touchpoint", arch)
+
+    def test_accounting_administrators_are_ar_managers(self):
+        accountant = self.env["res.users"].create(
+            {
+                "name": "Chief Accountant",
+                "login": "ar_chief_accountant",
+                "groups_id": [Command.set(self.env.ref("account.group_account_manager").ids)],
+            }
+        )
+        self.assertTrue(accountant.has_group("ar_relationship.group_ar_manager"))
+        self.assertTrue(self.viewer.has_group("ar_relationship.group_ar_viewer"))
+        self.assertFalse(self.viewer.has_group("ar_relationship.group_ar_collector"))
+
     def test_system_logs_for_any_user(self):
         touchpoint = (
             self.env["ar.touchpoint"]
