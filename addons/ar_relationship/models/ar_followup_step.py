@@ -33,7 +33,7 @@ class ArFollowupStep(models.Model):
     _order = "date desc, id desc"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
-    level_id = fields.Many2one("ar.followup.level", string="Level", required=True, readonly=True)
+    level_id = fields.Many2one("ar.followup.level", required=True, readonly=True)
     tone = fields.Selection(related="level_id.tone")
     date = fields.Date(required=True, readonly=True, index=True)
     invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
@@ -47,7 +47,7 @@ class ArFollowupStep(models.Model):
     )
     reason = fields.Char(readonly=True, help="Why the step went to a person, or was skipped.")
     contact_id = fields.Many2one("res.partner", string="Addressed to", readonly=True)
-    collector_id = fields.Many2one("res.users", string="Collector", readonly=True)
+    collector_id = fields.Many2one("res.users", readonly=True)
     user_id = fields.Many2one(
         "res.users", string="Approved by", readonly=True, help="Empty when the engine acted alone."
     )

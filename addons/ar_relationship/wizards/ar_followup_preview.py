@@ -35,7 +35,7 @@ class ArFollowupPreviewLine(models.TransientModel):
     preview_id = fields.Many2one("ar.followup.preview", required=True, ondelete="cascade")
     sequence = fields.Integer()
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    level_id = fields.Many2one("ar.followup.level", string="Level", readonly=True)
+    level_id = fields.Many2one("ar.followup.level", readonly=True)
     invoice_ids = fields.Many2many("account.move", string="Invoices", readonly=True)
     amount = fields.Monetary(readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
