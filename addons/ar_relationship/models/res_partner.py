@@ -1,7 +1,9 @@
+from collections import defaultdict
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 # The AR profile: how we work with the customer. Collectors and AR managers set it.
@@ -48,6 +50,10 @@ HEALTH_WORSENING = 10
 HEALTH_BROKEN_PROMISE, HEALTH_BROKEN_PROMISE_MAX = 10, 30
 HEALTH_OPEN_DISPUTE = 10
 HEALTH_GOOD, HEALTH_WATCH = 75, 50  # levels: good from 75, watch from 50, at risk below
+
+# Customer statement: the aging buckets, each with the most days past due it holds (over 90 holds
+# the rest). An amount due today or later is current.
+AGING_BUCKETS = [("current", 0), ("1_30", 30), ("31_60", 60), ("61_90", 90), ("over_90", None)]
 
 
 class ResPartner(models.Model):
@@ -456,6 +462,163 @@ class ResPartner(models.Model):
         if values["ar_open_dispute_amount"] > 0:
             factors.append((HEALTH_OPEN_DISPUTE, self.env._("invoices under dispute")))
         return factors
+
+    # ------------------------------------------------------------------------------------
+    # Customer statement
+
+    @api.model
+    def _ar_statement_period(self, date_from=None, date_to=None):
+        """The statement date (default today) and the start of its payment period (default the
+        first day of the month three months back), as dates."""
+        date_to = fields.Date.to_date(date_to) or fields.Date.context_today(self)
+        date_from = fields.Date.to_date(date_from) or date_to - relativedelta(months=3, day=1)
+        if date_from > date_to:
+            raise UserError(self.env._("The statement period must start on or before the statement date."))
+        return date_from, date_to
+
+    def _ar_statement_data(self, date_from=None, date_to=None):
+        """The statement of account of the commercial entities of these partners, in the current
+        company and its currency: what is open as of `date_to`, aged by due date, the payments
+        received from `date_from` to `date_to`, and the balance of the receivable at `date_to`.
+        The statement PDF and the reminders show these same figures.
+
+        Returns {commercial partner id: {"date_from", "date_to", "open_items": [{"name", "ref",
+        "kind" (invoice, credit_note, payment or entry), "date", "date_due", "amount", "open",
+        "days_overdue", "bucket"}], "aging": {bucket: open amount}, "open_total", "overdue_total",
+        "payments": [{"date", "name", "ref", "amount"}], "payment_total", "balance"}}, where a
+        bucket is a key of AGING_BUCKETS and amounts are positive when the customer owes them.
+        """
+        partners = self.commercial_partner_id
+        if not partners:
+            return {}
+        date_from, date_to = self._ar_statement_period(date_from, date_to)
+        partners.check_access("read")
+        company = self.env.company
+        currency = company.currency_id
+        # Every internal user may print a statement, most without access to the accounting: the
+        # lines are read as superuser, only those of these customers in the current company.
+        lines = self.env["account.move.line"].sudo()
+        ledger = [
+            ("company_id", "=", company.id),
+            ("account_id.account_type", "=", "asset_receivable"),
+            ("parent_state", "=", "posted"),
+            ("partner_id.commercial_partner_id", "in", partners.ids),
+            ("date", "<=", date_to),
+        ]
+        # Open as of date_to: not fully reconciled, or fully only by an entry dated later.
+        open_lines = lines.search(
+            [
+                *ledger,
+                "|",
+                "|",
+                ("reconciled", "=", False),
+                ("matched_debit_ids.max_date", ">", date_to),
+                ("matched_credit_ids.max_date", ">", date_to),
+            ],
+            order="date_maturity, date, id",
+        )
+        applied = defaultdict(float)
+        partials = (
+            self.env["account.partial.reconcile"]
+            .sudo()
+            .search(
+                [
+                    ("max_date", "<=", date_to),
+                    "|",
+                    ("debit_move_id", "in", open_lines.ids),
+                    ("credit_move_id", "in", open_lines.ids),
+                ]
+            )
+        )
+        for partial in partials:
+            applied[partial.debit_move_id.id] += partial.amount
+            applied[partial.credit_move_id.id] -= partial.amount
+
+        statements = {
+            partner.id: {
+                "date_from": date_from,
+                "date_to": date_to,
+                "open_items": [],
+                "aging": dict.fromkeys((key for key, _days in AGING_BUCKETS), 0.0),
+                "open_total": 0.0,
+                "overdue_total": 0.0,
+                "payments": [],
+                "payment_total": 0.0,
+                "balance": 0.0,
+            }
+            for partner in partners
+        }
+        for line in open_lines:
+            open_amount = currency.round(line.balance - applied[line.id])
+            if currency.is_zero(open_amount):
+                continue
+            statement = statements[line.partner_id.commercial_partner_id.id]
+            date_due = line.date_maturity or line.date
+            days = (date_to - date_due).days
+            # Like Odoo's aged receivable, a credit (credit note, payment not yet applied) sits in
+            # the bucket of its own date, so that the buckets add up to the balance.
+            bucket = next(key for key, most in AGING_BUCKETS if most is None or days <= most)
+            statement["open_items"].append(
+                {
+                    "name": line.move_id.name,
+                    "ref": line.move_id.ref or "",
+                    "kind": self._ar_statement_kind(line),
+                    "date": line.move_id.invoice_date or line.date,
+                    "date_due": date_due,
+                    "amount": currency.round(line.balance),
+                    "open": open_amount,
+                    "days_overdue": max(days, 0) if open_amount > 0 else 0,
+                    "bucket": bucket,
+                }
+            )
+            statement["aging"][bucket] += open_amount
+
+        for partner, balance in lines._read_group(ledger, ["partner_id"], ["balance:sum"]):
+            statements[partner.commercial_partner_id.id]["balance"] += balance
+
+        # Payments received: the customer's side of payments and bank statement lines; money paid
+        # back to the customer (a refund) counts negative.
+        payment_lines = lines.search(
+            [*ledger, ("date", ">=", date_from), "|", ("payment_id", "!=", False), ("statement_line_id", "!=", False)],
+            order="date, id",
+        )
+        for line in payment_lines:
+            statement = statements[line.partner_id.commercial_partner_id.id]
+            statement["payments"].append(
+                {
+                    "date": line.date,
+                    "name": line.move_id.name,
+                    "ref": line.move_id.ref or "",
+                    "amount": currency.round(-line.balance),
+                }
+            )
+
+        for statement in statements.values():
+            statement["aging"] = {key: currency.round(amount) for key, amount in statement["aging"].items()}
+            statement["open_total"] = currency.round(sum(statement["aging"].values()))
+            statement["overdue_total"] = currency.round(statement["open_total"] - statement["aging"]["current"])
+            statement["payment_total"] = currency.round(sum(payment["amount"] for payment in statement["payments"]))
+            statement["balance"] = currency.round(statement["balance"])
+        return statements
+
+    @api.model
+    def _ar_statement_kind(self, line):
+        move = line.move_id
+        if move.move_type == "out_refund":
+            return "credit_note"
+        if move.is_sale_document(include_receipts=True):
+            return "invoice"
+        if line.payment_id or line.statement_line_id:
+            return "payment"
+        return "entry"
+
+    def _ar_statement_contact(self):
+        """Who the statement of this customer is addressed to: its billing contact, else its
+        invoice address, else the customer itself."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        invoice_contacts = partner.child_ids.filtered(lambda child: child.type == "invoice")
+        return partner.ar_billing_contact_id or invoice_contacts[:1] or partner
 
     # ------------------------------------------------------------------------------------
     # Cron
