@@ -4,6 +4,7 @@ from unittest.mock import patch
 from dateutil.relativedelta import relativedelta
 from freezegun import freeze_time
 
+from odoo import Command
 from odoo.tests import tagged
 
 from .ar_common import ArAccountingCase
@@ -233,7 +234,7 @@ class TestBehaviour(ArAccountingCase):
                     "partner_id": customer.id,
                     "invoice_date": "2025-05-01",
                     "invoice_payment_term_id": self.term_30.id,
-                    "invoice_line_ids": [(0, 0, {"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
                 }
                 for customer in customers
             ]
@@ -242,14 +243,19 @@ class TestBehaviour(ArAccountingCase):
         with freeze_time("2025-07-14"):
             self.env.invalidate_all()
             customers._ar_refresh_behaviour()  # warms the caches of access rules and currencies
-        counts = []
         with freeze_time("2025-07-15"):
-            for batch in (customers[:5], customers[5:]):
-                self.env.invalidate_all()
-                self.env.cr.flush()
-                before = self.cr.sql_log_count
-                with self.assertQueryCount(7):
-                    batch._ar_refresh_behaviour()
-                counts.append(self.cr.sql_log_count - before)
-                self.assertEqual(set(batch.mapped("ar_oldest_overdue_days")), {45})
-        self.assertEqual(counts[0], counts[1], "5 and 50 customers cost the same queries")
+            five = self._refresh_queries(customers[:5])
+            # Whatever the hooks of other modules add, 50 customers cost what 5 cost.
+            with self.assertQueryCount(five):
+                fifty = self._refresh_queries(customers[5:])
+        self.assertEqual(five, fifty)
+        self.assertEqual(set(customers.mapped("ar_oldest_overdue_days")), {45})
+
+    def _refresh_queries(self, partners):
+        """The queries that refreshing `partners` costs, from a cold cache to the database."""
+        self.env.invalidate_all()
+        self.env.cr.flush()
+        before = self.cr.sql_log_count
+        partners._ar_refresh_behaviour()
+        self.env.cr.flush()
+        return self.cr.sql_log_count - before
