@@ -149,6 +149,11 @@ class ArTouchpoint(models.Model):
         self._file_under_commercial_partner([vals])
         return super().write(vals)
 
+    def _message_auto_subscribe_followers(self, updated_values, default_subtype_ids):
+        # The user of a touchpoint is who made the contact, not someone it is assigned to: no
+        # follower to add, no "you have been assigned" email.
+        return []
+
     def _file_under_commercial_partner(self, vals_list):
         partner_ids = {vals["partner_id"] for vals in vals_list if vals.get("partner_id")}
         commercial = {

@@ -180,6 +180,19 @@ class TestTouchpoint(TransactionCase):
         self.assertTrue(self.viewer.has_group("ar_relationship.group_ar_viewer"))
         self.assertFalse(self.viewer.has_group("ar_relationship.group_ar_collector"))
 
+    def test_logging_a_touchpoint_for_someone_notifies_nobody(self):
+        touchpoint = (
+            self.env["ar.touchpoint"]
+            .with_user(self.manager)
+            .create(
+                {"partner_id": self.customer.id, "summary": "Call made by the collector", "user_id": self.collector.id}
+            )
+        )
+        self.assertFalse(touchpoint.message_follower_ids)
+        self.assertFalse(
+            self.env["mail.mail"].search([("model", "=", "ar.touchpoint"), ("res_id", "=", touchpoint.id)])
+        )
+
     def test_system_logs_for_any_user(self):
         touchpoint = (
             self.env["ar.touchpoint"]
