@@ -7,4 +7,12 @@
     "author": "AR Suite contributors",
     "license": "LGPL-3",
     "depends": ["ar_relationship"],
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ar_reports_rules.xml",
+        "views/ar_aging_report_views.xml",
+        "views/ar_late_payment_report_views.xml",
+        "wizards/ar_xlsx_export_views.xml",
+        "views/menus.xml",
+    ],
 }

@@ -1,0 +1,1 @@
+from . import ar_kpi, ar_xlsx_pack

@@ -1,0 +1,1 @@
+from . import ar_xlsx_export
