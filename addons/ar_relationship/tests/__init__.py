@@ -3,7 +3,10 @@ from . import (
     test_book_generator,
     test_demo_book,
     test_followup,
+    test_payment_plan,
+    test_promise,
     test_relationship_demo,
     test_statement,
     test_touchpoint,
+    test_worklist,
 )
