@@ -365,12 +365,14 @@ class ArPromise(models.Model):
                     "note": "Their controller wrote that the transfer is scheduled for today.",
                 }
             )
-        outdoor = customer("chronic5")
-        invoices = open_invoices(outdoor)[:1]
+        catering = customer("chronic1")
+        # Redwood Catering kept its promise last month; this month's was broken yesterday.
+        invoices = open_invoices(catering)[:1]
         if invoices:
             vals_list.append(
                 {
-                    "partner_id": outdoor.id,
+                    "partner_id": catering.id,
+                    "contact_id": catering.ar_billing_contact_id.id,
                     "invoice_ids": [fields.Command.set(invoices.ids)],
                     "amount": invoices.amount_residual_signed,
                     "date": today - timedelta(days=12),
@@ -381,7 +383,6 @@ class ArPromise(models.Model):
                     "note": "Promised the full amount once their own customers pay.",
                 }
             )
-        catering = customer("chronic1")
         kept = self._demo_invoice_paid_late(catering, today)
         if kept:
             invoice, paid_on = kept

@@ -94,7 +94,7 @@ class ArWorklist(models.Model):
                    AND move.company_id = ANY(%(company_ids)s)
             ),
             paused AS (
-                -- The rule of account.move._ar_followup_exclusions.
+                -- What account.move._ar_followup_exclusions says of promises and plans.
                 SELECT rel.move_id
                   FROM ar_promise_account_move_rel rel
                   JOIN ar_promise promise ON promise.id = rel.promise_id
