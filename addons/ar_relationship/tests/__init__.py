@@ -1,6 +1,7 @@
 from . import (
     test_behaviour,
     test_book_generator,
+    test_collection_demo,
     test_demo_book,
     test_followup,
     test_payment_plan,

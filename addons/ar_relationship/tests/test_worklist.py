@@ -194,6 +194,10 @@ class TestWorklist(ArAccountingCase):
         self.assertEqual([name for name, *_rest in unassigned], ["Fjord", "Granite"])
         with self.assertRaises(AccessError):
             self._rows(self.viewer)
+        with self.assertRaises(AccessError):
+            self.env["ar.worklist.reassign"].with_user(self.viewer).create(
+                {"partner_ids": self.atlas.ids, "collector_id": self.collector.id}
+            )
 
     def test_snoozed_customer_comes_back_on_the_date(self):
         with freeze_time(TODAY):
