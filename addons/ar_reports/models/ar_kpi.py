@@ -128,8 +128,9 @@ class ArKpi(models.AbstractModel):
                        COALESCE(partner.commercial_partner_id, line.partner_id) AS partner_id,
                        %(day)s - COALESCE(line.date_maturity, line.date) AS days
                   FROM account_move_line line
+                  JOIN account_account account ON account.id = line.account_id
              LEFT JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE line.account_type = 'asset_receivable'
+                 WHERE account.account_type = 'asset_receivable'
                    AND line.parent_state = 'posted'
                    AND line.date <= %(day)s
                    %(in_companies)s
