@@ -18,7 +18,7 @@ class ArAgingReport(models.Model):
     d1_30 = fields.Monetary(string="1-30", readonly=True)
     d31_60 = fields.Monetary(string="31-60", readonly=True)
     d61_90 = fields.Monetary(string="61-90", readonly=True)
-    over_90 = fields.Monetary(string="Over 90", readonly=True)
+    over_90 = fields.Monetary(readonly=True)
     overdue = fields.Monetary(readonly=True)
     total = fields.Monetary(readonly=True)
     oldest_days = fields.Integer(string="Oldest days overdue", readonly=True, aggregator="max")
