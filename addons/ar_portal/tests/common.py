@@ -1,0 +1,65 @@
+import re
+from datetime import timedelta
+
+from odoo import Command, fields
+from odoo.tests import HttpCase, new_test_user
+
+
+class ArPortalCase(HttpCase):
+    """Two customers with a portal login each and overdue invoices of their own, in the main
+    company; the demo payment provider enabled."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.today = fields.Date.context_today(cls.env.user)
+        cls.company = cls.env.company
+        cls.currency = cls.company.currency_id
+        cls.customer_a, cls.user_a = cls._customer("Fjord Bakery", "ar_portal_a")
+        cls.customer_b, cls.user_b = cls._customer("Harbour Tools", "ar_portal_b")
+        cls.invoices_a = cls._invoices(cls.customer_a, [100.0, 250.0, 400.0])
+        cls.invoices_b = cls._invoices(cls.customer_b, [300.0])
+        cls.provider = cls.env.ref("payment.payment_provider_demo")
+        cls.provider.write({"state": "test", "is_published": True, "company_id": cls.company.id})
+        cls.env["ar.promise"].flush_model()
+
+    @classmethod
+    def _customer(cls, name, login):
+        company = cls.env["res.partner"].create({"name": name, "is_company": True, "email": f"{login}@example.com"})
+        contact = cls.env["res.partner"].create(
+            {"name": f"Billing of {name}", "parent_id": company.id, "email": f"{login}.billing@example.com"}
+        )
+        user = new_test_user(
+            cls.env, login=login, groups="base.group_portal", partner_id=contact.id, company_id=cls.company.id
+        )
+        return company, user
+
+    @classmethod
+    def _invoices(cls, partner, amounts, days_overdue=20):
+        moves = cls.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": cls.today - timedelta(days=days_overdue + index),
+                    "invoice_date_due": cls.today - timedelta(days=days_overdue + index),
+                    "invoice_line_ids": [
+                        Command.create({"name": "Flour and yeast", "quantity": 1, "price_unit": amount, "tax_ids": []})
+                    ],
+                }
+                for index, amount in enumerate(amounts)
+            ]
+        )
+        moves.action_post()
+        return moves
+
+    def _csrf(self):
+        # The token belongs to the session: any form of the account page gives it.
+        match = re.search(r'name="csrf_token" value="([^"]+)"', self.url_open("/my/ar/remittance").text)
+        return match.group(1) if match else ""
+
+    def _post(self, url, data, files=None, csrf=True):
+        data = dict(data)
+        if csrf:
+            data["csrf_token"] = self._csrf()
+        return self.url_open(url, data=data, files=files)
