@@ -13,6 +13,11 @@
         "views/ar_aging_report_views.xml",
         "views/ar_late_payment_report_views.xml",
         "wizards/ar_xlsx_export_views.xml",
+        "views/ar_dashboard_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": ["ar_reports/static/src/dashboard/*"],
+        "web.assets_tests": ["ar_reports/static/tests/tours/*"],
+    },
 }
