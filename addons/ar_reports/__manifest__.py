@@ -13,7 +13,9 @@
         "views/ar_aging_report_views.xml",
         "views/ar_late_payment_report_views.xml",
         "wizards/ar_xlsx_export_views.xml",
+        "data/ar_digest_data.xml",
         "views/ar_dashboard_views.xml",
+        "views/res_users_views.xml",
         "views/menus.xml",
     ],
     "assets": {
