@@ -73,6 +73,9 @@ class ArPaymentPlan(models.Model):
     frequency = fields.Selection(FREQUENCIES, default="monthly", required=True)
     amount_total = fields.Monetary(
         string="Covered amount",
+        compute="_compute_amount_total",
+        store=True,
+        readonly=False,
         required=True,
         tracking=True,
         help="What was left to pay on the invoices when the plan was made: the installments add up to it.",
@@ -106,6 +109,15 @@ class ArPaymentPlan(models.Model):
     evaluation_date = fields.Date(
         string="Checked on", readonly=True, copy=False, help="When the installments were last checked."
     )
+
+    @api.depends("invoice_ids")
+    def _compute_amount_total(self):
+        for plan in self:
+            # Fixed once proposed: later payments pay the plan, they do not shrink it.
+            if plan.state == "draft":
+                plan.amount_total = sum(plan.invoice_ids.mapped("amount_residual_signed"))
+            else:
+                plan.amount_total = plan.amount_total
 
     @api.depends("line_ids.amount", "line_ids.date", "line_ids.is_down_payment")
     def _compute_down_payment(self):

@@ -157,6 +157,23 @@ class TestPaymentPlan(ArAccountingCase):
         with self.assertRaisesRegex(UserError, f"are already in payment plan {plan.name}"):
             self._propose()
 
+    def test_plan_drafted_by_hand_covers_what_is_left_on_its_invoices(self):
+        with freeze_time("2025-06-10"):
+            with Form(self.env["ar.payment.plan"].with_user(self.collector)) as form:
+                form.partner_id = self.customer
+                form.invoice_ids.add(self.invoice)
+                form.invoice_ids.add(self.other_invoice)
+                self.assertEqual(form.amount_total, 1500.0)
+                with form.line_ids.new() as line:
+                    line.date = self._day("2025-06-30")
+                    line.amount = 1500.0
+            plan = form.record
+            plan.with_user(self.collector).action_propose()
+            plan.with_user(self.manager).action_approve()
+            plan.with_user(self.collector).action_activate()
+            self._pay(self.invoice, self._day("2025-06-12"), 100.0)
+        self.assertRecordValues(plan, [{"amount_total": 1500.0, "paid_amount": 100.0, "residual_amount": 1400.0}])
+
     def test_installments_change_only_in_draft(self):
         plan = self._propose()
         with self.assertRaisesRegex(UserError, "change only in draft"):
