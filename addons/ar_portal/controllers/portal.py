@@ -89,9 +89,9 @@ class ArCustomerPortal(PortalAccount):
         that is not one of them is refused: another customer's invoice is never silently
         dropped from a payment or a promise."""
         if isinstance(ids, str):
-            ids = ids.split(",")
+            ids = [ids]
         try:
-            wanted = {int(value) for value in ids or [] if str(value).strip()}
+            wanted = {int(value) for item in ids or [] for value in str(item).split(",") if value.strip()}
         except (TypeError, ValueError):
             raise UserError(request.env._("Choose among your open invoices.")) from None
         invoices = self._ar_open_invoices(partner, overdue_only=overdue_only).filtered(lambda move: move.id in wanted)
@@ -301,8 +301,8 @@ class ArCustomerPortal(PortalAccount):
         partner, _contact, link = self._ar_access()
         if not partner:
             return self._ar_refuse()
-        if invoice_ids is None:
-            invoice_ids = request.httprequest.values.getlist("invoice_ids")
+        # Ticked invoices come as one parameter each; a link gives them comma-separated.
+        invoice_ids = request.httprequest.values.getlist("invoice_ids") or invoice_ids
         try:
             invoices, currency, amount = self._ar_payment_selection(partner, invoice_ids, amount)
         except UserError as error:
@@ -320,7 +320,6 @@ class ArCustomerPortal(PortalAccount):
                 "amount_residual": amount,
                 "landing_route": "/my/ar?done=paid",
                 "transaction_route": f"/my/ar/pay/transaction/{ids}",
-                "payment_reference": invoices[0].name if len(invoices) == 1 else False,
             },
             access_token=payment_utils.generate_access_token(payer.id, amount, currency.id, ids),
         )
@@ -351,7 +350,9 @@ class ArCustomerPortal(PortalAccount):
         ids = ",".join(str(invoice_id) for invoice_id in invoices.ids)
         if not payment_utils.check_access_token(access_token, payer.id, amount, currency.id, ids):
             raise ValidationError(request.env._("The payment was changed: open the payment page again."))
-        self._validate_transaction_kwargs(kwargs)
+        # Odoo's invoice payment script sends the reference it shows; the transaction computes its own.
+        self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("payment_reference",))
+        kwargs.pop("payment_reference", None)
         kwargs.update(
             {
                 "currency_id": currency.id,
