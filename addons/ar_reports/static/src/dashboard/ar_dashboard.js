@@ -1,6 +1,6 @@
 import { Component, onWillStart, onWillUnmount, useEffect, useRef, useState } from "@odoo/owl";
 import { loadBundle } from "@web/core/assets";
-import { serializeDate, today } from "@web/core/l10n/dates";
+import { deserializeDate, formatDate, serializeDate, today } from "@web/core/l10n/dates";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -166,6 +166,10 @@ export class ArDashboard extends Component {
             return "fa-minus";
         }
         return tile.change > 0 ? "fa-arrow-up" : "fa-arrow-down";
+    }
+
+    formatDay(day) {
+        return formatDate(deserializeDate(day));
     }
 
     formatAmount(amount) {

@@ -4,10 +4,24 @@ registry.category("web_tour.tours").add("ar_reports_dashboard", {
     steps: () => [
         {
             content: "The dashboard shows its tiles",
-            trigger: ".o_ar_dashboard .o_ar_tile[data-key='dso'] .o_ar_tile_value",
+            trigger: ".o_ar_dashboard .o_ar_tile[data-key='promise_kept_rate']",
         },
         {
-            trigger: ".o_ar_dashboard .o_ar_tile[data-key='promise_kept_rate']",
+            content: "Open the receivable behind the DSO",
+            trigger: ".o_ar_dashboard .o_ar_tile[data-key='dso']",
+            run: "click",
+        },
+        {
+            content: "The journal items open at the end of the period",
+            trigger: ".o_breadcrumb:contains('Receivable open on')",
+        },
+        {
+            trigger: ".o_list_view .o_data_row",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item:contains('AR Dashboard')",
+            run: "click",
         },
         {
             content: "Open the most delinquent customer",
