@@ -31,7 +31,19 @@ class AccountMove(models.Model):
 
     def _ar_followup_exclusions(self):
         """{invoice id: why it is out of follow-up today} for the invoices of `self` that the
-        follow-up engine must leave alone."""
-        return {
-            move.id: self.env._("%s is blocked for follow-up", move.name) for move in self if move.ar_followup_blocked
-        }
+        follow-up engine must leave alone: blocked, or in dispute for all that is left to pay
+        (an invoice disputed in part is followed up for the rest)."""
+        reasons = {}
+        disputed = self._ar_disputed_amounts()
+        for move in self:
+            texts = []
+            if move.ar_followup_blocked:
+                texts.append(self.env._("%s is blocked for follow-up", move.name))
+            if (
+                move.id in disputed
+                and move.company_currency_id.compare_amounts(disputed[move.id], move.amount_residual_signed) >= 0
+            ):
+                texts.append(self.env._("%s in dispute", move.name))
+            if texts:
+                reasons[move.id] = "; ".join(texts)
+        return reasons

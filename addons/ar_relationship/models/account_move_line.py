@@ -21,4 +21,5 @@ class AccountMoveLine(models.Model):
             lambda partial: partial.id not in data["ar_partial_ids"]
         )
         self.env["ar.touchpoint"]._log_payments(partials)
+        self.env["ar.dispute"]._ar_on_reconcile(partials)
         lines.partner_id._ar_mark_behaviour_to_recompute()

@@ -138,11 +138,10 @@ class ArFollowupStep(models.Model):
                 due[invoice.commercial_partner_id][invoice] = reached[-1]
         if not due:
             return []
-        excluded = (
-            self.env["account.move"]
-            .browse([invoice.id for targets in due.values() for invoice in targets])
-            ._ar_followup_exclusions()
-        )
+        targeted = self.env["account.move"].browse([invoice.id for targets in due.values() for invoice in targets])
+        excluded = targeted._ar_followup_exclusions()
+        # An amount in dispute is out of follow-up: what is due is the rest.
+        disputed = targeted._ar_disputed_amounts()
         customers = self.env["res.partner"].browse([partner.id for partner in due])
         human_reasons = customers._ar_followup_human_reasons(today)
 
@@ -155,7 +154,9 @@ class ArFollowupStep(models.Model):
                 "level": max((kept or targets).values(), key=lambda level: level.delay),
                 "reasons": [],
             }
-            item["amount"] = sum(invoice.amount_residual_signed for invoice in item["targets"])
+            item["amount"] = sum(
+                max(invoice.amount_residual_signed - disputed.get(invoice.id, 0.0), 0.0) for invoice in item["targets"]
+            )
             company = item["level"].company_id
             if partner.ar_automation == "paused" and (not partner.ar_paused_until or partner.ar_paused_until >= today):
                 item["mode"] = "paused"

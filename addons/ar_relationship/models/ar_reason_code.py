@@ -25,11 +25,29 @@ class ArReasonCode(models.Model):
         "res.users",
         string="Default owner",
         domain=[("share", "=", False)],
-        help="Who handles the cases given this reason when no one else is assigned.",
+        help="Who handles the disputes and deductions given this reason when no routing rule assigns them.",
     )
-    needs_approval = fields.Boolean(help="Cases with this reason need an AR manager's approval before they are closed.")
+    team_id = fields.Many2one(
+        "ar.dispute.team",
+        string="Default team",
+        help="The team that handles the disputes and deductions given this reason when no routing rule assigns "
+        "them: its members take turns. Used when no default owner is set.",
+    )
+    deadline_days = fields.Integer(
+        string="Deadline (days)",
+        default=30,
+        help="Days from the opening of a dispute or deduction with this reason to the date it should be resolved.",
+    )
+    needs_approval = fields.Boolean(
+        help="Disputes and deductions with this reason are accepted (credit note or write-off) by an AR manager only."
+    )
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", help="Leave empty to use the reason in every company.")
+
+    @api.constrains("deadline_days")
+    def _check_deadline_days(self):
+        if any(reason.deadline_days < 0 for reason in self):
+            raise ValidationError(self.env._("A deadline is a number of days from zero up."))
 
     @api.constrains("code", "kind", "company_id")
     def _check_code_unique(self):

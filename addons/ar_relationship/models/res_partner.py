@@ -6,6 +6,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from .ar_dispute import OPEN_STATES
+
 # The AR profile: how we work with the customer. Collectors and AR managers set it.
 PROFILE_FIELDS = {
     "ar_collector_id",
@@ -394,9 +396,20 @@ class ResPartner(models.Model):
         return "stable"
 
     def _ar_open_dispute_amounts(self):
-        """{partner id: amount under open disputes} for the commercial partners `self`.
-        Overridden by the disputes module; nothing is disputed without it."""
-        return dict.fromkeys(self.ids, 0.0)
+        """{partner id: amount under open disputes and deductions, in the company's currency}
+        for the commercial partners `self`, in one query."""
+        amounts = dict.fromkeys(self.ids, 0.0)
+        groups = (
+            self.env["ar.dispute"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("state", "in", OPEN_STATES)],
+                ["partner_id"],
+                ["amount:sum"],
+            )
+        )
+        amounts.update((partner.id, amount) for partner, amount in groups)
+        return amounts
 
     def _ar_open_promise_counts(self):
         """{partner id: promises to pay not yet due nor broken}. Overridden by the promises module."""

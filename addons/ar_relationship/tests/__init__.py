@@ -3,6 +3,7 @@ from . import (
     test_book_generator,
     test_collection_demo,
     test_demo_book,
+    test_dispute,
     test_followup,
     test_payment_plan,
     test_promise,

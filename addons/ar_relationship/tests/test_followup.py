@@ -295,3 +295,36 @@ class TestFollowup(ArAccountingCase):
             result = self.customer.with_user(self.collector).action_ar_process_followups()
         self.assertEqual(result["params"]["type"], "success")
         self.assertEqual(self.invoice.ar_followup_level_id, self.levels["second"])
+
+    def test_partly_disputed_invoice_is_followed_up_for_the_rest(self):
+        pricing = self.env.ref("ar_relationship.ar_reason_code_dispute_pricing")
+        other = self._invoice(self.customer, self._day("2026-01-01"), amount=250.0)
+        Dispute = self.env["ar.dispute"]
+        Dispute.create({"invoice_id": self.invoice.id, "amount": 400.0, "reason_id": pricing.id})
+        Dispute.create({"invoice_id": other.id, "amount": 250.0, "reason_id": pricing.id})
+        with freeze_time("2026-02-16"):
+            item = self.Step._plan(self.customer)[0]
+            self.assertEqual(list(item["targets"]), [self.invoice], "the invoice disputed in full is left alone")
+            self.assertEqual(item["amount"], 600.0, "what is not disputed")
+            self.assertIn(f"{other.name} in dispute", item["reasons"])
+            step = self.Step._run(self.customer)
+        self.assertEqual((step.amount, step.invoice_ids), (600.0, self.invoice))
+        self.assertFalse(other.ar_followup_level_id)
+        self.assertEqual(other.ar_followup_blocked_reason, f"{other.name} in dispute")
+
+    def test_open_dispute_routes_the_step_to_a_person(self):
+        self.env["ar.dispute"].create(
+            {
+                "invoice_id": self.invoice.id,
+                "amount": 400.0,
+                "reason_id": self.env.ref("ar_relationship.ar_reason_code_dispute_pricing").id,
+            }
+        )
+        with freeze_time("2026-02-16"):
+            step = self.Step._run(self.customer)
+        self.assertEqual(step.mode, "human")
+        self.assertRegex(step.reason, r"open dispute of .*400\.00")
+        self.assertFalse(step.message_id, "no reminder while the customer disputes")
+        self.assertEqual(
+            self.customer.activity_ids.filtered(lambda a: "Follow-up" in a.summary).user_id, self.collector
+        )

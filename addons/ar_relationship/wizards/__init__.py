@@ -1,4 +1,6 @@
 from . import (
+    account_payment_register,
+    ar_dispute_resolve,
     ar_followup_preview,
     ar_payment_plan_propose,
     ar_payment_plan_propose_line,
