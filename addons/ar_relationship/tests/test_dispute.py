@@ -68,8 +68,13 @@ class TestDispute(ArAccountingCase):
     # Transitions and their accounting
 
     def test_opening_logs_on_the_timeline_numbers_it_and_sets_the_deadline(self):
-        with freeze_time("2026-02-10"):
-            dispute = self._dispute(reason=self.damaged, description="Two pallets arrived crushed")
+        with freeze_time("2026-02-10"), Form(self.Dispute.with_user(self.collector)) as form:
+            form.partner_id = self.customer
+            form.invoice_id = self.invoice
+            form.reason_id = self.damaged
+            form.amount = 300.0
+            form.description = "Two pallets arrived crushed"
+        dispute = form.record
         self.assertTrue(dispute.name.startswith("DSP/"))
         self.assertEqual((dispute.partner_id, dispute.state, dispute.origin), (self.customer, "new", "back_office"))
         self.assertEqual(dispute.deadline, self._day("2026-03-03"), "opened plus the reason's 21 days")
@@ -406,6 +411,27 @@ class TestDispute(ArAccountingCase):
         self.env.flush_all()
         with self.assertQueryCount(1):
             self.assertEqual(set(invoices._ar_disputed_amounts().values()), {50.0})
+
+    def test_dispute_list_and_counts_cost_the_same_for_many_records(self):
+        invoices = self.invoice
+        for day in range(2, 10):
+            invoices |= self._invoice(self.customer, self._day(f"2026-01-{day:02d}"))
+        disputes = self.Dispute.browse([self._dispute(invoice, amount=10.0).id for invoice in invoices])
+        list_fields = ["name", "partner_id", "invoice_id", "reason_id", "user_id", "deadline", "is_overdue", "amount"]
+
+        def queries(records, read):
+            self.env.invalidate_all()
+            self.env.cr.flush()
+            before = self.cr.sql_log_count
+            read(records)
+            return self.cr.sql_log_count - before
+
+        for read in (
+            lambda records: records.read(list_fields),
+            lambda records: records.invoice_id.mapped("ar_dispute_count"),
+        ):
+            queries(disputes, read)  # warms the caches of access rules
+            self.assertEqual(queries(disputes[:2], read), queries(disputes, read), "2 and 9 records cost the same")
 
 
 @tagged("post_install", "-at_install")
