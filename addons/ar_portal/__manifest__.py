@@ -12,6 +12,7 @@
         "security/ar_portal_rules.xml",
         "views/ar_portal_templates.xml",
         "views/res_partner_views.xml",
+        "views/ar_payment_plan_views.xml",
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/ar_portal_demo.xml"],

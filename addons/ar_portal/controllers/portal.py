@@ -10,7 +10,7 @@ from odoo.fields import Command
 from odoo.http import request
 from odoo.tools import html2plaintext, html_sanitize, plaintext2html
 from odoo.tools.mimetypes import guess_mimetype
-from odoo.tools.misc import format_date, formatLang
+from odoo.tools.misc import formatLang
 
 SESSION_TOKEN = "ar_portal_token"
 EVIDENCE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
@@ -348,6 +348,10 @@ class ArCustomerPortal(PortalAccount):
             raise ValidationError(error.args[0]) from None
         payer = request.env.user.partner_id if not link else partner
         ids = ",".join(str(invoice_id) for invoice_id in invoices.ids)
+        try:
+            self._ar_check_rate("payment.transaction", [("partner_id", "=", payer.id)])
+        except UserError as error:
+            raise ValidationError(error.args[0]) from None
         if not payment_utils.check_access_token(access_token, payer.id, amount, currency.id, ids):
             raise ValidationError(request.env._("The payment was changed: open the payment page again."))
         # Odoo's invoice payment script sends the reference it shows; the transaction computes its own.
@@ -594,75 +598,29 @@ class ArCustomerPortal(PortalAccount):
         return request.redirect("/my/ar?done=remittance")
 
     def _ar_record_remittance(self, partner, contact, invoices, post):
-        """A remittance advice: which invoices a bank transfer pays. It becomes a touchpoint, and a
-        note on each invoice for whoever matches the transfer with them."""
+        """Read the remittance form: an amount per invoice, the reference, the date and the bank's
+        advice; the touchpoint model records it."""
         currency = partner.env.company.currency_id
-        lines = []
-        for invoice in invoices:
-            value = (post.get(f"amount_{invoice.id}") or "").strip()
-            if not value:
-                continue
-            amount = self._ar_amount(value, currency, request.env._("the amount for %s", invoice.name))
-            if currency.compare_amounts(amount, invoice.amount_residual_signed) > 0:
-                raise UserError(
-                    request.env._(
-                        "%(invoice)s has %(residual)s left to pay: the transfer cannot pay more on it.",
-                        invoice=invoice.name,
-                        residual=formatLang(request.env, invoice.amount_residual_signed, currency_obj=currency),
-                    )
-                )
-            lines.append((invoice, amount))
         unknown = {key for key in post if key.startswith("amount_") and (post[key] or "").strip()} - {
             f"amount_{invoice.id}" for invoice in invoices
         }
         if unknown:
             raise UserError(request.env._("Choose among your open invoices."))
-        if not lines:
-            raise UserError(request.env._("Enter the amount the transfer pays on at least one invoice."))
-        reference = self._ar_clean_text(post.get("reference"), request.env._("Enter the transfer's reference."))[:100]
+        amounts = {}
+        for invoice in invoices:
+            value = (post.get(f"amount_{invoice.id}") or "").strip()
+            if value:
+                amounts[invoice] = self._ar_amount(value, currency, request.env._("the amount for %s", invoice.name))
+        reference = self._ar_clean_text(post.get("reference"))[:100]
         try:
             paid_on = fields.Date.to_date(post.get("date")) or fields.Date.context_today(partner)
         except ValueError:
             raise UserError(request.env._("Enter the date of the transfer.")) from None
-        if paid_on > fields.Date.context_today(partner):
-            raise UserError(request.env._("The transfer's date is in the future: send the advice once it is made."))
         evidence = self._ar_evidence(request.httprequest.files.getlist("attachments"))[:1]
         self._ar_check_rate(
             "ar.touchpoint",
             [("partner_id", "=", partner.id), ("kind", "=", "portal"), ("direction", "=", "in")],
         )
-        total = currency.round(sum(amount for _invoice, amount in lines))
-        detail = "\n".join(
-            f"{invoice.name}: {formatLang(request.env, amount, currency_obj=currency)}" for invoice, amount in lines
+        request.env["ar.touchpoint"]._ar_remittance_from_portal(
+            partner, amounts, reference, paid_on, contact=contact, evidence=evidence
         )
-        summary = request.env._(
-            "Remittance advice: %(amount)s by bank transfer %(reference)s on %(date)s",
-            amount=formatLang(request.env, total, currency_obj=currency),
-            reference=reference,
-            date=format_date(request.env, paid_on),
-        )
-        chosen = request.env["account.move"].sudo().browse([invoice.id for invoice, _amount in lines])
-        request.env["ar.touchpoint"]._log_system(
-            [
-                {
-                    "partner_id": partner.id,
-                    "contact_id": contact.id,
-                    "invoice_ids": [Command.set(chosen.ids)],
-                    "kind": "portal",
-                    "direction": "in",
-                    "summary": summary,
-                    "body": detail,
-                    "is_automatic": False,
-                    "company_id": partner.env.company.id,
-                }
-            ]
-        )
-        # Each invoice keeps its own copy of the bank advice: whoever applies the cash opens one.
-        for invoice in chosen:
-            invoice.message_post(
-                body=plaintext2html(f"{summary}\n{detail}"),
-                author_id=contact.id,
-                attachments=evidence,
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
-            )

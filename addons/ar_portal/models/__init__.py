@@ -3,6 +3,7 @@ from . import (
     ar_payment_plan,
     ar_portal_token,
     ar_promise,
+    ar_touchpoint,
     res_company,
     res_config_settings,
     res_partner,

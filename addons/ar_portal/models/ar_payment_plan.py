@@ -1,9 +1,22 @@
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 
 class ArPaymentPlan(models.Model):
     _inherit = "ar.payment.plan"
+
+    portal_request = fields.Boolean(
+        string="Asked on the portal",
+        readonly=True,
+        copy=False,
+        help="The customer asked for this plan on its account page: its request is its agreement, so the plan "
+        "starts as soon as an AR manager approves it.",
+    )
+
+    def action_approve(self):
+        result = super().action_approve()
+        self.filtered(lambda plan: plan.portal_request and plan.state in ("draft", "proposed")).action_activate()
+        return result
 
     @api.model
     def _ar_request_from_portal(self, partner, invoices, frequency, installment_count, down_payment=None, contact=None):
@@ -30,7 +43,7 @@ class ArPaymentPlan(models.Model):
         form = self.env["ar.payment.plan.propose"].sudo().with_company(company).create(values)
         action = form.action_propose()
         plan = self.sudo().browse(action["res_id"])
-        plan.user_id = partner.ar_collector_id or plan.user_id
+        plan.write({"user_id": (partner.ar_collector_id or plan.user_id).id, "portal_request": True})
         if not plan.needs_approval:
             plan.action_activate()
         return plan

@@ -23,6 +23,9 @@ class TestPortalAccount(ArPortalCase):
         self.assertIn("/my/ar/statement", page)
         home = self.url_open("/my").text
         self.assertIn("/my/ar", home, "a card on the portal home")
+        invoice_page = self.url_open(f"/my/ar/invoice/{self.invoices_a[0].id}")
+        self.assertIn(f"/my/invoices/{self.invoices_a[0].id}", invoice_page.url)
+        self.assertIn('href="/my/ar"', invoice_page.text, "Odoo's invoice page links to the account page")
 
     def test_statement_pdf_is_the_customers(self):
         self.authenticate("ar_portal_a", "ar_portal_a")
@@ -274,7 +277,9 @@ class TestPortalAccount(ArPortalCase):
             },
         )
         waiting = self.env["ar.payment.plan"].search([("partner_id", "=", self.customer_a.id)]) - plan
-        self.assertRecordValues(waiting, [{"state": "proposed", "needs_approval": True}])
+        self.assertRecordValues(waiting, [{"state": "proposed", "needs_approval": True, "portal_request": True}])
+        waiting.with_user(self.env.ref("base.user_admin")).action_approve()
+        self.assertEqual(waiting.state, "active", "the customer's request was its agreement")
 
     def test_remittance_advice_becomes_touchpoint_and_invoice_note(self):
         self.authenticate("ar_portal_a", "ar_portal_a")
