@@ -94,8 +94,10 @@ class ArCustomerPortal(PortalAccount):
             wanted = {int(value) for item in ids or [] for value in str(item).split(",") if value.strip()}
         except (TypeError, ValueError):
             raise UserError(request.env._("Choose among your open invoices.")) from None
+        if not wanted:
+            raise UserError(request.env._("Tick at least one invoice."))
         invoices = self._ar_open_invoices(partner, overdue_only=overdue_only).filtered(lambda move: move.id in wanted)
-        if not wanted or len(invoices) != len(wanted):
+        if len(invoices) != len(wanted):
             raise UserError(
                 request.env._("Choose among your overdue invoices.")
                 if overdue_only

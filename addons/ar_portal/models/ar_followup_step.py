@@ -8,7 +8,8 @@ class ArFollowupStep(models.Model):
         # Reminders reach people who may have no portal login: the link carries a token.
         Token = self.env["ar.portal.token"]
         for step in self:
-            step.portal_url = (
-                step.partner_id
-                and Token.with_company(step.company_id or self.env.company)._get_or_create(step.partner_id).url
-            )
+            if not step.partner_id:
+                step.portal_url = False
+                continue
+            company = step.company_id or self.env.company
+            step.portal_url = Token.with_company(company)._get_or_create(step.partner_id).url

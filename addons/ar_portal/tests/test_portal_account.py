@@ -44,7 +44,7 @@ class TestPortalAccount(ArPortalCase):
             f"invoice_ids={first.id}&amount=100.01": "at most",
             f"invoice_ids={self.invoices_b.id}": "Choose among your open invoices",
             f"invoice_ids={first.id},{self.invoices_b.id}": "Choose among your open invoices",
-            "invoice_ids=": "Choose among your open invoices",
+            "invoice_ids=": "Tick at least one invoice",
         }
         for query, message in cases.items():
             with self.subTest(query=query):

@@ -50,3 +50,17 @@ class TestPortalTours(ArPortalCase):
             [("partner_id", "=", self.customer_a.id), ("kind", "=", "portal")]
         )
         self.assertIn("TRF-0042", touchpoint.summary)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalToursPhone(ArPortalCase):
+    """The same page at a phone's width."""
+
+    browser_size = "375x740"
+    touch_enabled = True
+
+    def test_pay_several_invoices_on_a_phone(self):
+        self.start_tour("/my/ar", "ar_portal_pay", login="ar_portal_a")
+        transaction = self.env["payment.transaction"].search([("partner_id", "=", self.user_a.partner_id.id)])
+        self.assertEqual(transaction.state, "done")
+        self.assertEqual(len(transaction.invoice_ids), 2)
