@@ -1,3 +1,4 @@
+import math
 from datetime import timedelta
 
 from werkzeug.exceptions import NotFound
@@ -107,10 +108,18 @@ class ArCustomerPortal(PortalAccount):
 
     @staticmethod
     def _ar_amount(value, currency, label):
+        """The amount typed, rounded to the currency. "1,234.50", "1234,50" and "1 234.50" read
+        as people mean them; what is not a finite number is refused."""
+        text = str(value if value is not None else "").strip().replace(" ", "").replace("\u00a0", "")
+        if "," in text and "." not in text and len(text.rsplit(",", 1)[1]) != 3:
+            text = text.replace(",", ".")
         try:
-            amount = currency.round(float(str(value).replace(",", "").strip()))
-        except (TypeError, ValueError):
-            raise UserError(request.env._("Enter %s as a number, e.g. 120.50.", label)) from None
+            number = float(text.replace(",", ""))
+        except ValueError:
+            number = math.nan
+        if not math.isfinite(number):
+            raise UserError(request.env._("Enter %s as a number, e.g. 120.50.", label))
+        amount = currency.round(number)
         if currency.compare_amounts(amount, 0) <= 0:
             raise UserError(request.env._("Enter %s above zero.", label))
         return amount

@@ -63,3 +63,33 @@ class ArPortalCase(HttpCase):
         if csrf:
             data["csrf_token"] = self._csrf()
         return self.url_open(url, data=data, files=files)
+
+    def _transaction(self, invoices, amount=None):
+        """Open the payment page and create its transaction as the payment form does."""
+        query = f"invoice_ids={','.join(map(str, invoices.ids))}" + (f"&amount={amount}" if amount else "")
+        page = self.url_open(f"/my/ar/pay?{query}").text
+        form = re.search(r'<form[^>]*id="o_payment_form"[^>]*>', page, re.S).group(0)
+        attributes = dict(re.findall(r'data-([a-z-]+)="([^"]*)"', form))
+        method = self.env.ref("payment_demo.payment_method_demo")
+        return self.make_jsonrpc_request(
+            attributes["transaction-route"],
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": method.id,
+                "token_id": None,
+                "amount": float(attributes["amount"]),
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": attributes["landing-route"],
+                "is_validation": False,
+                "access_token": attributes["access-token"].replace("&amp;", "&"),
+            },
+        )
+
+    def _settle(self, reference, state):
+        transaction = self.env["payment.transaction"].search([("reference", "=", reference)])
+        transaction._handle_notification_data(
+            "demo", {"reference": reference, "payment_details": "4242", "simulated_state": state}
+        )
+        transaction._post_process()
+        return transaction

@@ -27,6 +27,14 @@ class TestPortalToken(ArPortalCase):
         redirect = self.url_open(f"/my/ar/invoice/{self.invoices_a[0].id}", allow_redirects=False)
         self.assertIn("access_token=", redirect.headers["Location"])
 
+    def test_link_pays_for_its_customer(self):
+        link = self._link(self.customer_a)
+        self.url_open(f"/my/ar?token={link.token}")
+        values = self._transaction(self.invoices_a[0])
+        transaction = self._settle(values["reference"], "done")
+        self.assertEqual(transaction.partner_id, self.customer_a)
+        self.assertIn(self.invoices_a[0].payment_state, ("paid", "in_payment"))
+
     def test_link_needs_login_for_promises_unless_allowed(self):
         link = self._link(self.customer_a)
         self.url_open(f"/my/ar?token={link.token}")
