@@ -166,4 +166,8 @@ class TestDashboardTour(HttpCase):
             }
         )
         invoice.action_post()
-        self.start_tour("/odoo/action-ar_reports.ar_dashboard_action", "ar_reports_dashboard", login="admin")
+        # The back office's asset bundle is built on the first page load of a test run: on a
+        # busy machine that alone can take most of the default minute.
+        self.start_tour(
+            "/odoo/action-ar_reports.ar_dashboard_action", "ar_reports_dashboard", login="admin", timeout=180
+        )
