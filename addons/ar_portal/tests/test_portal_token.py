@@ -86,3 +86,33 @@ class TestPortalToken(ArPortalCase):
         steps = self.env["ar.followup.step"]._run(self.customer_a)
         self.assertTrue(steps.message_id, "a reminder was sent")
         self.assertIn(f"/my/ar?token={link.token}", steps.message_id.body)
+
+
+@tagged("post_install", "-at_install")
+class TestPortalDemo(ArPortalCase):
+    def test_demo_customers_pages_render(self):
+        chronic = self.env.ref("ar_relationship.res_partner_ar_chronic1_demo", raise_if_not_found=False)
+        portal = self.env["res.users"].search([("login", "=", "portal")])
+        if not chronic or portal.partner_id.commercial_partner_id != chronic:
+            self.skipTest("the demo book is not loaded")
+        self.authenticate("portal", "portal")
+        for url in ("/my/ar", "/my/ar/promise", "/my/ar/plan", "/my/ar/remittance", "/my"):
+            with self.subTest(url=url):
+                response = self.url_open(url)
+                self.assertEqual(response.status_code, 200)
+        self.assertIn(chronic.name, self.url_open("/my/ar").text)
+        link = self.env.ref("ar_portal.ar_portal_token_chronic1_demo", raise_if_not_found=False)
+        if link and link.is_valid:
+            self.authenticate(None, None)
+            self.assertIn(chronic.name, self.url_open(link.url.replace(link.get_base_url(), "")).text)
+
+    def test_demo_portal_dispute_is_followed_by_its_customer(self):
+        average = self.env.ref("ar_relationship.res_partner_ar_average1_demo", raise_if_not_found=False)
+        dispute = self.env["ar.dispute"].search([("partner_id", "=", average.id), ("origin", "=", "portal")], limit=1)
+        if not dispute:
+            self.skipTest("the demo book is not loaded")
+        self.authenticate("portal2", "portal2")
+        page = self.url_open(f"/my/ar/dispute/{dispute.id}").text
+        self.assertIn("boxes arrived crushed", page)
+        self.authenticate("portal", "portal")
+        self.assertEqual(self.url_open(f"/my/ar/dispute/{dispute.id}").status_code, 404)
