@@ -138,6 +138,21 @@ class TestDashboard(ArAccountingCase):
         )
         self.assertEqual(self._open("late_reason", reason.id), touchpoint)
 
+    def _dashboard_queries(self):
+        self.env.invalidate_all()
+        before = self.cr.sql_log_count
+        self.env["ar.kpi"].dashboard_data(*MARCH, self.env.company.ids)
+        return self.cr.sql_log_count - before
+
+    def test_dashboard_costs_the_same_queries_for_more_customers(self):
+        self._dashboard_queries()  # warm the caches that do not depend on the book
+        few = self._dashboard_queries()
+        self.assertGreater(few, 0)
+        for name in ("Charlie", "Delta", "Echo", "Foxtrot", "Golf"):
+            self._invoice(self._customer(name), D("2026-01-20"), 700)
+        self.env.flush_all()
+        self.assertEqual(self._dashboard_queries(), few)
+
     def test_only_the_users_companies_and_ar_viewers(self):
         viewer, _collector, _manager = ar_users(self.env)
         other = self.env["res.company"].create({"name": "Not mine"})
