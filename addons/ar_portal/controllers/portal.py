@@ -435,7 +435,7 @@ class ArCustomerPortal(PortalAccount):
 
     @http.route("/my/ar/dispute/new", type="http", auth="public", methods=["GET", "POST"], website=True, sitemap=False)
     def portal_ar_dispute_new(self, invoice_id=None, **post):
-        partner, _contact, link = self._ar_access()
+        partner, contact, link = self._ar_access()
         if not partner or not self._ar_can_act(link):
             return self._ar_refuse(link)
         try:
@@ -463,6 +463,13 @@ class ArCustomerPortal(PortalAccount):
             evidence = self._ar_evidence(request.httprequest.files.getlist("attachments"))
             self._ar_check_rate("ar.dispute", [("partner_id", "=", partner.id), ("origin", "=", "portal")])
             dispute = self._ar_env(link)["ar.dispute"]._open_from_portal(invoice, reason, amount, message, evidence)
+            if link:
+                # Run as the superuser for a visitor, the core signs the opening message with
+                # the bot: it is the customer's, and the customer's page shows only its own.
+                bot = request.env.ref("base.partner_root")
+                dispute.message_ids.filtered(
+                    lambda message: message.message_type == "comment" and message.author_id == bot
+                ).sudo().author_id = contact
         except (UserError, ValidationError) as error:
             values["error"] = error.args[0]
             return self._ar_render("ar_portal.portal_ar_dispute_new", values, status=400)

@@ -47,6 +47,14 @@ class TestPortalToken(ArPortalCase):
         self._post("/my/ar/promise", {"amount": "50", "promise_date": str(self.today + timedelta(days=4))})
         promise = self.env["ar.promise"].search([("partner_id", "=", self.customer_a.id)])
         self.assertEqual(promise.amount, 50.0)
+        reason = self.env["ar.reason.code"].search([("kind", "=", "dispute")], limit=1)
+        response = self._post(
+            f"/my/ar/dispute/new?invoice_id={self.invoices_a[0].id}",
+            {"reason_id": str(reason.id), "amount": "20", "message": "Sent from the reminder's link"},
+        )
+        self.assertIn("Sent from the reminder", response.text, "the visitor follows its dispute")
+        dispute = self.env["ar.dispute"].search([("invoice_id", "=", self.invoices_a[0].id)])
+        self.assertEqual(dispute.origin, "portal")
 
     def test_expired_revoked_and_unknown_links_open_nothing(self):
         expired = self._link(self.customer_a, expires_at=fields.Datetime.now() - timedelta(minutes=1))
