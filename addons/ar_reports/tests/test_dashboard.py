@@ -100,10 +100,11 @@ class TestDashboard(ArAccountingCase):
         kpi = self.env["ar.kpi"].compute(*february, self.env.company.ids)
         self.assertAlmostEqual(sum(lines.mapped("balance")), sum(kpi["aging"].values()))
 
-    def test_overdue_tiles_and_buckets_open_the_overdue_receivable(self):
+    def test_overdue_tiles_and_aging_buckets_open_their_part_of_the_receivable(self):
         self.assertEqual(self._open("overdue_share"), self._receivable(self.a1))
         self.assertEqual(self._open("add"), self._receivable(self.a1))
         self.assertEqual(self._open("best_possible_dso"), self._receivable(self.b2))
+        self.assertEqual(self._open("current"), self._receivable(self.b2))
         self.assertEqual(self._open("d31_60"), self._receivable(self.a1))
         self.assertFalse(self._open("d1_30"))
 

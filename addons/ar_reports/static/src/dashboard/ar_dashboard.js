@@ -35,6 +35,13 @@ export class ArDashboard extends Component {
             ["last_12_months", _t("Last 12 months")],
             ["custom", _t("Custom")],
         ];
+        this.agingBuckets = [
+            ["current", _t("Not yet due")],
+            ["d1_30", _t("1-30 days")],
+            ["d31_60", _t("31-60 days")],
+            ["d61_90", _t("61-90 days")],
+            ["over_90", _t("Over 90 days")],
+        ];
         // Back from the records opened by a click, the dashboard shows the same period.
         const saved = this.props.state || {};
         const [start, end] = PERIODS.last_3_months();

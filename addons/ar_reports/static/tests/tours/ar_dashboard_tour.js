@@ -7,6 +7,10 @@ registry.category("web_tour.tours").add("ar_reports_dashboard", {
             trigger: ".o_ar_dashboard .o_ar_tile[data-key='promise_kept_rate']",
         },
         {
+            content: "and the receivable by days past due",
+            trigger: ".o_ar_dashboard .o_ar_bucket[data-key='d1_30']",
+        },
+        {
             content: "Open the receivable behind the DSO",
             trigger: ".o_ar_dashboard .o_ar_tile[data-key='dso']",
             run: "click",
