@@ -626,9 +626,14 @@ class ArDispute(models.Model):
                 day = today
             else:
                 day = dispute.date_resolved or today
+            # A customer's contact who opened it from the portal is the contact reached.
+            contact = self.env.user.partner_id if opened_by_customer and dispute.origin == "portal" else None
             vals_list.append(
                 {
                     "partner_id": dispute.partner_id.id,
+                    "contact_id": contact.id
+                    if contact and contact.commercial_partner_id == dispute.partner_id
+                    else False,
                     "invoice_ids": [Command.set(dispute.invoice_id.ids)],
                     "kind": "dispute",
                     "direction": "in" if opened_by_customer else "out",

@@ -402,7 +402,7 @@ class TestDispute(ArAccountingCase):
         self.assertEqual(message.attachment_ids.name, "quote.pdf")
         self.assertEqual(base64.b64decode(message.attachment_ids.datas), b"%PDF-1.4")
         self.assertNotIn(self.billing, dispute.message_partner_ids, "the customer does not follow our notes")
-        self.assertEqual(self._timeline(dispute).direction, "in")
+        self.assertEqual((self._timeline(dispute).direction, self._timeline(dispute).contact_id), ("in", self.billing))
 
     def test_disputed_amounts_cost_one_query_for_any_number_of_invoices(self):
         invoices = self.invoice | self._invoice(self.customer, self._day("2026-01-02"))
