@@ -13,13 +13,19 @@ class AccountMoveLine(models.Model):
         return data
 
     def _reconcile_post_hook(self, data):
-        super()._reconcile_post_hook(data)
+        result = super()._reconcile_post_hook(data)
         lines = data["ar_lines"].filtered(lambda line: line.account_type == "asset_receivable")
-        if not lines:
-            return
-        partials = (lines.matched_debit_ids | lines.matched_credit_ids).filtered(
-            lambda partial: partial.id not in data["ar_partial_ids"]
-        )
-        self.env["ar.touchpoint"]._log_payments(partials)
-        self.env["ar.dispute"]._ar_on_reconcile(partials)
-        lines.partner_id._ar_mark_behaviour_to_recompute()
+        if lines:
+            partials = (lines.matched_debit_ids | lines.matched_credit_ids).filtered(
+                lambda partial: partial.id not in data["ar_partial_ids"]
+            )
+            self.env["ar.touchpoint"]._log_payments(partials)
+            self.env["ar.dispute"]._ar_on_reconcile(partials)
+            lines.partner_id._ar_mark_behaviour_to_recompute()
+        invoices = self.move_id.filtered(lambda move: move.move_type == "out_invoice")
+        if invoices:
+            # A payment keeps promises and pays installments whoever registers it: an accountant
+            # without AR rights included.
+            self.env["ar.promise"].sudo()._ar_evaluate_invoices(invoices)
+            self.env["ar.payment.plan"].sudo()._ar_evaluate_invoices(invoices)
+        return result

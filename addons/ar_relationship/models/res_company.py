@@ -1,11 +1,49 @@
 from odoo import fields, models
 
 
-# The company's AR settings (shown in Settings > Invoicing); the follow-up and collection
-# settings of the engine are in res_company_followup.py and res_company_collection.py.
 class ResCompany(models.Model):
+    """The company's AR settings, shown in Settings > Invoicing."""
+
     _inherit = "res.company"
 
+    # Follow-up
+    ar_followup_scope = fields.Selection(
+        [("all", "All customers"), ("pilot", "Pilot customers only")],
+        string="Automatic follow-up for",
+        default="all",
+        required=True,
+    )
+    ar_followup_pilot_tag_id = fields.Many2one("res.partner.category", string="Pilot tag")
+    ar_loyal_years = fields.Integer(string="Loyal after (years)", default=3)
+    ar_loyal_on_time_rate = fields.Float(string="Loyal from on-time rate (%)", default=90.0)
+    ar_loyal_quiet_months = fields.Integer(string="First late payment in (months)", default=12)
+    ar_followup_human_amount = fields.Monetary(
+        string="Routed to a person above",
+        currency_field="currency_id",
+        default=10000.0,
+    )
+
+    # Promises and payment plans
+    ar_grace_days = fields.Integer(
+        string="Grace days",
+        default=3,
+        help="Days a promise to pay or a payment plan installment may be late before it counts as "
+        "broken or missed: payments take a few days to reach the bank.",
+    )
+    ar_plan_max_months = fields.Integer(
+        string="Longest payment plan (months)",
+        default=6,
+        help="A payment plan whose last installment falls later than this after its start needs an "
+        "AR manager's approval.",
+    )
+    ar_plan_min_down_payment = fields.Float(
+        string="Minimum down payment (%)",
+        default=10.0,
+        help="A payment plan whose down payment is less than this share of the amount it covers needs "
+        "an AR manager's approval. 0 accepts plans without down payment.",
+    )
+
+    # Disputes and deductions
     ar_writeoff_account_id = fields.Many2one(
         "account.account",
         string="Write-off account",

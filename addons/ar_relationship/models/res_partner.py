@@ -1,10 +1,12 @@
 from collections import defaultdict
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
+from odoo.tools.misc import format_date, formatLang
 
 from .ar_dispute import OPEN_STATES
 
@@ -181,6 +183,29 @@ class ResPartner(models.Model):
     # The health of the contact's company, for everyone who looks at a contact.
     ar_health_badge = fields.Char(string="Payment health", compute="_compute_ar_health_badge")
     ar_health_badge_level = fields.Selection(related="commercial_partner_id.ar_health_level", string="Health level")
+
+    # Worklist, promises and payment plans
+    ar_snoozed_until = fields.Date(
+        string="Worklist snoozed until",
+        copy=False,
+        help="The customer leaves the collectors' worklist until this day, e.g. while waiting for a call back.",
+    )
+    ar_snooze_reason = fields.Char(string="Snooze reason", copy=False)
+    ar_promise_count = fields.Integer(string="Promises to pay", compute="_compute_ar_promise_stats")
+    ar_promise_settled_count = fields.Integer(string="Promises settled", compute="_compute_ar_promise_stats")
+    ar_promise_kept_rate = fields.Float(
+        string="Promises kept",
+        compute="_compute_ar_promise_stats",
+        help="Share of the settled promises (kept, partially kept or broken) that were kept in full. "
+        "On a company: all its promises; on a contact: the promises this person made.",
+    )
+    ar_payment_plan_count = fields.Integer(string="Payment plans", compute="_compute_ar_payment_plan_count")
+
+    # Follow-up
+    ar_followup_step_ids = fields.One2many("ar.followup.step", "partner_id", string="Follow-up steps")
+
+    # Disputes
+    ar_dispute_count = fields.Integer(string="Dispute count", compute="_compute_ar_dispute_count")
 
     def _compute_ar_customer_since(self):
         missing = self.filtered(lambda partner: not partner.ar_customer_since)._origin
@@ -412,12 +437,30 @@ class ResPartner(models.Model):
         return amounts
 
     def _ar_open_promise_counts(self):
-        """{partner id: promises to pay not yet due nor broken}. Overridden by the promises module."""
-        return dict.fromkeys(self.ids, 0)
+        """{partner id: open promises to pay}, in one query."""
+        counts = dict.fromkeys(self.ids, 0)
+        groups = (
+            self.env["ar.promise"]
+            .sudo()
+            ._read_group([("partner_id", "in", self.ids), ("state", "=", "open")], ["partner_id"], ["__count"])
+        )
+        counts.update({partner.id: count for partner, count in groups})
+        return counts
 
     def _ar_broken_promise_counts(self, date_from):
-        """{partner id: promises broken since `date_from`}. Overridden by the promises module."""
-        return dict.fromkeys(self.ids, 0)
+        """{partner id: promises broken since `date_from`}, in one query."""
+        counts = dict.fromkeys(self.ids, 0)
+        groups = (
+            self.env["ar.promise"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", self.ids), ("state", "=", "broken"), ("closed_date", ">=", date_from)],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        counts.update({partner.id: count for partner, count in groups})
+        return counts
 
     def _ar_health(self, values, has_history, invoice_count):
         """The health score, level and explanation from the behaviour `values` of one partner."""
@@ -653,3 +696,211 @@ class ResPartner(models.Model):
         partners = self.search(domain, limit=batch_size, order="id")
         partners._ar_refresh_behaviour()
         self.env["ir.cron"]._notify_progress(done=len(partners), remaining=self.search_count(domain))
+
+    # ------------------------------------------------------------------------------------
+    # Worklist, promises and payment plans
+
+    def _compute_ar_promise_stats(self):
+        partners = self._origin
+        companies = partners.filtered(lambda partner: partner.commercial_partner_id == partner)
+        contacts = partners - companies
+        stats = {}
+        Promise = self.env["ar.promise"]
+        for field_name, group in (("partner_id", companies), ("contact_id", contacts)):
+            if group:
+                for partner, state, count in Promise._read_group(
+                    [(field_name, "in", group.ids)], [field_name, "state"], ["__count"]
+                ):
+                    stats.setdefault(partner.id, {})[state] = count
+        for partner in self:
+            counts = stats.get(partner._origin.id, {})
+            settled = counts.get("kept", 0) + counts.get("partial", 0) + counts.get("broken", 0)
+            partner.ar_promise_count = sum(counts.values())
+            partner.ar_promise_settled_count = settled
+            partner.ar_promise_kept_rate = counts.get("kept", 0) / settled if settled else 0.0
+
+    def _compute_ar_payment_plan_count(self):
+        groups = self.env["ar.payment.plan"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ar_payment_plan_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_ar_open_promises(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_relationship.ar_promise_action")
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
+
+    def action_ar_open_payment_plans(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_relationship.ar_payment_plan_action")
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"default_partner_id": partner.id}
+        return action
+
+    def action_ar_email_overdue(self):
+        """The email composer, addressed to the billing contact, listing the overdue invoices."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        today = fields.Date.context_today(self)
+        invoices = self.env["account.move"].search(
+            [
+                ("commercial_partner_id", "=", partner.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", today),
+            ],
+            order="invoice_date_due, id",
+        )
+        rows = Markup("").join(
+            Markup("<tr><td>%s</td><td>%s</td><td style='text-align: right'>%s</td></tr>")
+            % (
+                invoice.name,
+                format_date(self.env, invoice.invoice_date_due),
+                formatLang(self.env, invoice.amount_residual, currency_obj=invoice.currency_id),
+            )
+            for invoice in invoices
+        )
+        body = Markup(
+            "<p>%s</p><table class='table table-sm'><thead><tr><th>%s</th><th>%s</th><th>%s</th></tr></thead>"
+            "<tbody>%s</tbody></table><p>%s</p>"
+        ) % (
+            self.env._("Dear customer, according to our records these invoices are past their due date:"),
+            self.env._("Invoice"),
+            self.env._("Due date"),
+            self.env._("Left to pay"),
+            rows,
+            self.env._("Could you let us know when we can expect the payment? Thank you."),
+        )
+        recipient = partner.ar_billing_contact_id or partner
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Email %s", partner.display_name),
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": partner.ids,
+                "default_composition_mode": "comment",
+                "default_partner_ids": recipient.ids,
+                "default_subject": self.env._("Overdue invoices: %s", partner.name),
+                "default_body": body,
+            },
+        }
+
+    # ------------------------------------------------------------------------------------
+    # Follow-up
+
+    def action_ar_process_followups(self):
+        """Take now the follow-up steps due for the selected customers (no commit: the button's
+        transaction holds everything)."""
+        steps = self.env["ar.followup.step"]._run(self.commercial_partner_id)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if steps else "info",
+                "message": self.env._("%s follow-up step(s) taken.", len(steps))
+                if steps
+                else self.env._("No follow-up step is due for these customers today."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_ar_followup_preview(self):
+        return self.env["ar.followup.preview"].action_open(self.commercial_partner_id)
+
+    def _ar_followup_human_reasons(self, today):
+        """The rules that give a customer's follow-up to a person, per partner: a list of
+        (reason in plain words, applies to late invoices only)."""
+        company = self.env.company
+        last_late = self._ar_last_late_payment_dates()
+        reasons = defaultdict(list)
+        for partner in self:
+            if partner.ar_automation == "human":
+                reasons[partner.id].append((self.env._("human-only customer"), False))
+            if partner.ar_tier == "key":
+                reasons[partner.id].append((self.env._("key account"), False))
+            if partner.ar_open_dispute_amount:
+                reasons[partner.id].append(
+                    (
+                        self.env._(
+                            "open dispute of %s",
+                            formatLang(self.env, partner.ar_open_dispute_amount, currency_obj=company.currency_id),
+                        ),
+                        False,
+                    )
+                )
+            since = partner.ar_customer_since
+            if (
+                since
+                and since <= today - relativedelta(years=company.ar_loyal_years)
+                and partner.ar_on_time_rate * 100 >= company.ar_loyal_on_time_rate
+            ):
+                last = last_late.get(partner.id)
+                quiet_since = last or since
+                if quiet_since <= today - relativedelta(months=company.ar_loyal_quiet_months):
+                    delta = relativedelta(today, quiet_since)
+                    months = delta.years * 12 + delta.months
+                    reasons[partner.id].append(
+                        (self.env._("loyal customer, first late payment in %s months", months), True)
+                    )
+        return reasons
+
+    def _ar_last_late_payment_dates(self):
+        """{commercial partner id: the last day it paid an invoice after its due date, or took a
+        follow-up step on an overdue invoice}, in two queries for all partners."""
+        if not self:
+            return {}
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id, MAX(partial.max_date)
+                  FROM account_move move
+                  JOIN account_move_line line ON line.move_id = move.id AND line.display_type = 'payment_term'
+                  JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
+                 WHERE move.commercial_partner_id IN %s
+                   AND move.move_type = 'out_invoice'
+                   AND move.state = 'posted'
+                   AND partial.max_date > move.invoice_date_due
+              GROUP BY move.commercial_partner_id
+                """,
+                tuple(self.ids),
+            )
+        )
+        last = dict(self.env.cr.fetchall())
+        steps = self.env["ar.followup.step"]._read_group(
+            [("partner_id", "in", self.ids), ("level_id.delay", ">", 0)], ["partner_id"], ["date:max"]
+        )
+        for partner, day in steps:
+            last[partner.id] = max(day, last.get(partner.id, day))
+        return last
+
+    # ------------------------------------------------------------------------------------
+    # Disputes
+
+    def _compute_ar_dispute_count(self):
+        groups = self.env["ar.dispute"]._read_group(
+            [("partner_id", "in", self.commercial_partner_id.ids)], ["partner_id"], ["__count"]
+        )
+        counts = {partner.id: count for partner, count in groups}
+        for partner in self:
+            partner.ar_dispute_count = counts.get(partner.commercial_partner_id.id, 0)
+
+    def action_ar_open_disputes(self):
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("ar_relationship.ar_dispute_action")
+        action["domain"] = [("partner_id", "=", partner.id)]
+        action["context"] = {"search_default_open": 1}
+        action["display_name"] = self.env._("Disputes: %s", partner.display_name)
+        return action
