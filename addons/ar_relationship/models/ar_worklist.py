@@ -291,9 +291,17 @@ class ArWorklist(models.Model):
         return self._ar_touchpoint_action({"default_kind": "call", "default_direction": "out"})
 
     def action_open_dispute(self):
-        return self._ar_touchpoint_action(
-            {"default_kind": "dispute", "default_direction": "in", "default_outcome": "disputed"}
-        )
+        """A new dispute on the row's customer: pick the invoice, the reason and the amount."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New dispute"),
+            "res_model": "ar.dispute",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {"default_partner_id": self.partner_id.id, "default_kind": "dispute"},
+        }
 
     def action_record_promise(self):
         return self._ar_wizard_action("ar_relationship.ar_promise_record_action")

@@ -238,17 +238,21 @@ class TestWorklist(ArAccountingCase):
                 self.assertEqual(form.partner_id, self.cedar)
                 self.assertEqual(form.invoice_ids[:], self._invoices(self.cedar))
 
-    def test_row_logs_a_call_or_a_dispute_on_its_customer(self):
+    def test_row_logs_a_call_or_opens_a_dispute_on_its_customer(self):
         row = self.env["ar.worklist"].with_user(self.collector).browse(self.cedar.id)
         self.assertEqual(row.action_log_call()["context"]["default_kind"], "call")
         action = row.action_open_dispute()
+        invoice = self._invoices(self.cedar)[:1]
         with Form(self.env[action["res_model"]].with_user(self.collector).with_context(**action["context"])) as form:
-            self.assertEqual((form.partner_id, form.kind, form.outcome), (self.cedar, "dispute", "disputed"))
-            form.summary = "Contests the delivery date"
-        form.record.action_log()
-        self.assertEqual(
-            self.env["ar.touchpoint"].search([("partner_id", "=", self.cedar.id), ("kind", "=", "dispute")]).summary,
-            "Contests the delivery date",
+            self.assertEqual((form.partner_id, form.kind), (self.cedar, "dispute"))
+            form.invoice_id = invoice
+            form.reason_id = self.env.ref("ar_relationship.ar_reason_code_dispute_pricing")
+            form.amount = 10
+        dispute = form.record
+        self.assertEqual((dispute.partner_id, dispute.invoice_id, dispute.state), (self.cedar, invoice, "new"))
+        self.assertTrue(
+            self.env["ar.touchpoint"].search([("partner_id", "=", self.cedar.id), ("kind", "=", "dispute")]),
+            "the new dispute is on the customer's timeline",
         )
 
     def test_row_emails_the_overdue_invoices_to_the_billing_contact(self):
