@@ -1,7 +1,7 @@
 from collections import defaultdict
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
@@ -120,6 +120,24 @@ class AccountMove(models.Model):
             "%s left to pay, above the deduction limits",
             formatLang(self.env, self.amount_residual_signed, currency_obj=self.company_currency_id),
         )
+
+    def _ar_check_invoices_of(self, partner, company):
+        """Refuse invoices that are not customer invoices of `partner` in `company`: a promise or
+        a payment plan covers only its own customer's invoices."""
+        strangers = self.filtered(
+            lambda move: (
+                move.commercial_partner_id != partner or move.move_type != "out_invoice" or move.company_id != company
+            )
+        )
+        if strangers:
+            raise ValidationError(
+                self.env._(
+                    "%(invoices)s are not invoices of %(customer)s in %(company)s.",
+                    invoices=", ".join(strangers.mapped("name")),
+                    customer=partner.display_name,
+                    company=company.name,
+                )
+            )
 
     def _ar_followup_exclusions(self):
         """Why follow-up must leave some of these invoices alone today: {invoice id: reason}.

@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import format_date, formatLang
 
 FREQUENCIES = [
@@ -171,22 +171,7 @@ class ArPaymentPlan(models.Model):
     @api.constrains("partner_id", "invoice_ids", "company_id")
     def _check_invoices(self):
         for plan in self:
-            strangers = [
-                move
-                for move in plan.sudo().invoice_ids
-                if move.commercial_partner_id != plan.partner_id
-                or move.move_type != "out_invoice"
-                or move.company_id != plan.company_id
-            ]
-            if strangers:
-                raise ValidationError(
-                    self.env._(
-                        "%(invoices)s are not invoices of %(customer)s in %(company)s.",
-                        invoices=", ".join(move.name for move in strangers),
-                        customer=plan.partner_id.display_name,
-                        company=plan.company_id.name,
-                    )
-                )
+            plan.sudo().invoice_ids._ar_check_invoices_of(plan.partner_id, plan.company_id)
 
     @api.model_create_multi
     def create(self, vals_list):

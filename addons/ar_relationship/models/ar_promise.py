@@ -130,22 +130,7 @@ class ArPromise(models.Model):
             invoices = promise.sudo().invoice_ids
             if not invoices:
                 raise ValidationError(self.env._("Choose the invoices the customer promises to pay."))
-            strangers = [
-                move
-                for move in invoices
-                if move.commercial_partner_id != promise.partner_id
-                or move.move_type != "out_invoice"
-                or move.company_id != promise.company_id
-            ]
-            if strangers:
-                raise ValidationError(
-                    self.env._(
-                        "%(invoices)s are not invoices of %(customer)s in %(company)s.",
-                        invoices=", ".join(move.name for move in strangers),
-                        customer=promise.partner_id.display_name,
-                        company=promise.company_id.name,
-                    )
-                )
+            invoices._ar_check_invoices_of(promise.partner_id, promise.company_id)
 
     @api.model_create_multi
     def create(self, vals_list):
