@@ -12,6 +12,8 @@
         "security/ar_reports_rules.xml",
         "views/ar_aging_report_views.xml",
         "views/ar_late_payment_report_views.xml",
+        "views/ar_dispute_report_views.xml",
+        "views/ar_reason_report_views.xml",
         "wizards/ar_xlsx_export_views.xml",
         "data/ar_digest_data.xml",
         "views/ar_dashboard_views.xml",
