@@ -13,7 +13,7 @@ class ArDisputeReport(models.Model):
 
     dispute_id = fields.Many2one("ar.dispute", string="Case", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    reason_id = fields.Many2one("ar.reason.code", string="Reason", readonly=True)
+    reason_id = fields.Many2one("ar.reason.code", readonly=True)
     user_id = fields.Many2one("res.users", string="Owner", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one(related="company_id.currency_id")

@@ -14,7 +14,7 @@ class ArReasonReport(models.Model):
     _order = "date desc"
 
     source = fields.Selection(SOURCES, readonly=True)
-    reason_id = fields.Many2one("ar.reason.code", string="Reason", readonly=True)
+    reason_id = fields.Many2one("ar.reason.code", readonly=True)
     kind = fields.Selection(
         [("late_payment", "Late payment"), ("dispute", "Dispute"), ("deduction", "Deduction")], readonly=True
     )
