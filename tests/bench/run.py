@@ -4,6 +4,7 @@ Writes bench/results.json: a list of {name, size, ours_s, anchor, anchor_s, rati
 """
 
 import argparse
+import datetime
 import json
 import statistics
 import sys
@@ -55,7 +56,61 @@ def case_generator(env, size):
     return {"ours_s": seconds, "anchor": None, "anchor_s": None, "detail": f"{count / seconds:.1f} invoices/s"}
 
 
-CASES = {"generator": case_generator}
+def case_followup_run(env, size):
+    """The follow-up engine over every customer of the book (levels decided, emails queued and
+    activities created, no SMTP), then the same run again with nothing changed."""
+    steps = env["ar.followup.step"]
+
+    def both(env):
+        start = time.perf_counter()
+        first = len(steps._run())
+        env.flush_all()
+        middle = time.perf_counter()
+        second = len(steps._run())
+        env.flush_all()
+        return first, second, middle - start, time.perf_counter() - middle
+
+    runs = [timed(env, both)[1] for _run in range(RUNS)]
+    first, second = runs[0][0], runs[0][1]
+    return {
+        "ours_s": statistics.median(run[2] for run in runs),
+        "anchor": None,
+        "anchor_s": None,
+        "detail": f"{first} steps taken; a rerun takes {second} in {statistics.median(run[3] for run in runs):.3f} s",
+    }
+
+
+def case_worklist_open(env, size):
+    """Opening the worklist of every collector: the list view's rows and fields."""
+    fields_shown = ["partner_id", "collector_id", "priority", "reason", "overdue_amount", "overdue_days"]
+
+    def open_list(env):
+        return len(env["ar.worklist"].search_read([], fields_shown, limit=80)), env["ar.worklist"].search_count([])
+
+    runs = [timed(env, open_list) for _run in range(RUNS)]
+    shown, total = runs[0][1]
+    return {
+        "ours_s": statistics.median(seconds for seconds, _result in runs),
+        "anchor": None,
+        "anchor_s": None,
+        "detail": f"first {shown} of {total} customers needing action",
+    }
+
+
+def case_kpi_12m(env, size):
+    """ar.kpi.compute over the last 12 months."""
+    end = datetime.date.today()
+    start = end - datetime.timedelta(days=364)
+    seconds = statistics.median(timed(env, lambda env: env["ar.kpi"].compute(start, end))[0] for _run in range(RUNS))
+    return {"ours_s": seconds, "anchor": None, "anchor_s": None, "detail": f"{start} to {end}"}
+
+
+CASES = {
+    "generator": case_generator,
+    "followup_run": case_followup_run,
+    "worklist_open": case_worklist_open,
+    "kpi_12m": case_kpi_12m,
+}
 
 
 def book_args(size):
