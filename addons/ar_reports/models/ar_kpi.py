@@ -172,29 +172,20 @@ class ArKpi(models.AbstractModel):
     @api.model
     def _late_payments(self, date_from, date_to, company_ids):
         """Per month of payment: the customer invoices whose payment completed after their due
-        date. An invoice is paid on the date of the last entry reconciled with it."""
+        date, as the late-payments view defines them (paid on the date of the last entry
+        reconciled with the invoice)."""
         self._flush()
         self.env.cr.execute(
             SQL(
                 """
-                WITH paid AS (
-                    SELECT move.id, move.invoice_date_due, move.amount_total_signed, MAX(partial.max_date) AS paid_date
-                      FROM account_move move
-                      JOIN account_move_line line ON line.move_id = move.id AND line.display_type = 'payment_term'
-                      JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
-                     WHERE move.move_type = 'out_invoice'
-                       AND move.state = 'posted'
-                       AND move.payment_state IN ('paid', 'in_payment')
-                       AND move.company_id IN %(companies)s
-                  GROUP BY move.id
-                )
                 SELECT to_char(paid_date, 'YYYY-MM') AS month, COUNT(*) AS count,
-                       SUM(amount_total_signed) AS amount, SUM(paid_date - invoice_date_due) AS days_late
-                  FROM paid
-                 WHERE paid_date BETWEEN %(date_from)s AND %(date_to)s AND paid_date > invoice_date_due
+                       SUM(amount) AS amount, SUM(days_late) AS days_late
+                  FROM %(view)s
+                 WHERE paid_date BETWEEN %(date_from)s AND %(date_to)s AND company_id IN %(companies)s
               GROUP BY month
               ORDER BY month
                 """,
+                view=SQL.identifier(self.env["ar.late.payment.report"]._table),
                 date_from=date_from,
                 date_to=date_to,
                 companies=company_ids,
