@@ -213,10 +213,13 @@ class ArFollowupStep(models.Model):
         return reasons
 
     @api.model
-    def _execute(self, items, today=None, approved_by=None):
+    def _execute(self, items, today=None, approved_by=None, failures=None):
         """Take the steps of `items` (from `_plan`): send, prepare or route, log, and mark the
         invoices. A customer whose invoices another run holds or has just processed is left
-        out: each invoice goes through each level once."""
+        out: each invoice goes through each level once.
+
+        With a list as `failures`, a customer whose step fails is left for the next run, its
+        error added to the list, and the others go on; without it, the error is raised."""
         today = today or fields.Date.context_today(self)
         steps = self.browse()
         for item in items:
@@ -229,6 +232,12 @@ class ArFollowupStep(models.Model):
             except (errors.SerializationFailure, errors.LockNotAvailable):
                 _logger.info("follow-up: %s is being processed by another run", item["partner"].display_name)
                 self.env.invalidate_all()
+            except Exception as error:
+                if failures is None or self.env.cr.closed:
+                    raise
+                _logger.exception("follow-up: the step of %s failed", item["partner"].display_name)
+                self.env.invalidate_all()
+                failures.append((item, error))
         return steps
 
     def _lock_invoices(self, invoices, targets):
@@ -395,7 +404,13 @@ class ArFollowupStep(models.Model):
         failed = self.env["mail.mail"].sudo().search([("state", "=", "exception"), ("model", "=", "res.partner")])
         steps = self.search([("message_id", "in", failed.mail_message_id.ids)])
         retry = failed.filtered(lambda mail: mail.mail_message_id in steps.message_id)
-        retry.mark_outgoing()
+        try:
+            with self.env.cr.savepoint():
+                retry.mark_outgoing()
+        except (errors.SerializationFailure, errors.LockNotAvailable):
+            _logger.info("follow-up: another run is putting the failed reminders back in the queue")
+            self.env.invalidate_all()
+            return self.env["mail.mail"]
         return retry
 
     @api.model
@@ -408,16 +423,61 @@ class ArFollowupStep(models.Model):
     def _cron_run(self, batch_size=100):
         """Daily: retry failed reminders, then take every step due, a batch of customers at a
         time. Each batch is committed, so a crash loses at most the batch it was in, and the next
-        run resumes without repeating what was done."""
+        run resumes without repeating what was done. A customer whose step fails is left for
+        the next run and its collector is told; the others go on."""
         self._retry_failed_mails()
-        items = [item for item in self._plan() if item["mode"] in ACTIONABLE]
+        customers = [item["partner"].id for item in self._plan() if item["mode"] in ACTIONABLE]
         done = 0
-        for batch in split_every(batch_size, items, list):
-            self._execute(batch)
+        for batch in split_every(batch_size, customers, list):
+            # Planned again in the batch's own transaction: an invoice paid since the run began,
+            # by a payment committed after an earlier batch, gets no reminder.
+            items = self._plan(self.env["res.partner"].browse(batch))
+            failures = []
+            taken = self._execute([item for item in items if item["mode"] in ACTIONABLE], failures=failures)
+            self._report_failures(failures, taken)
             done += len(batch)
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(items) - done)
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(customers) - done)
             self._commit_batch()
         return done
+
+    def _report_failures(self, failures, steps):
+        """Show on each customer whose step failed what went wrong, as a warning for its collector,
+        once while it lasts; close the warnings of the customers whose step went out now."""
+        if not failures and not steps:
+            return
+        warning = self.env.ref("mail.mail_activity_data_warning")
+        summary = self.env._("Follow-up could not be processed")
+        Activity = self.env["mail.activity"].sudo()
+        partners = self.env["res.partner"].browse(
+            [item["partner"].id for item, _error in failures] + steps.partner_id.ids
+        )
+        open_warnings = Activity.search(
+            [
+                ("res_model", "=", "res.partner"),
+                ("res_id", "in", partners.ids),
+                ("activity_type_id", "=", warning.id),
+                ("summary", "=", summary),
+            ]
+        )
+        warned = set(open_warnings.mapped("res_id"))
+        for item, error in failures:
+            partner = item["partner"]
+            if partner.id in warned:
+                continue
+            warned.add(partner.id)
+            partner.sudo().activity_schedule(
+                activity_type_id=warning.id,
+                summary=summary,
+                note=self.env._(
+                    "The %(level)s step failed: %(error)s. It is tried again at the next run.",
+                    level=item["level"].name,
+                    error=str(error).strip() or type(error).__name__,
+                ),
+                user_id=(partner.ar_collector_id or partner.user_id or self.env.user).id,
+            )
+        open_warnings.filtered(lambda activity: activity.res_id in steps.partner_id.ids).action_feedback(
+            feedback=self.env._("The follow-up step was taken.")
+        )
 
     def _commit_batch(self):
         # Tests run in one transaction that they roll back: only a real cron commits.

@@ -12,8 +12,8 @@ from .ar_common import ArAccountingCase, ar_users
 LEVELS = ("courtesy", "first", "second", "call", "final")
 
 
-class Crash(Exception):
-    pass
+class Crash(BaseException):
+    """The worker dies (killed, out of memory): not an error the engine can catch and go on from."""
 
 
 @tagged("post_install", "-at_install")
