@@ -1,4 +1,7 @@
+import logging
 from datetime import timedelta
+
+from psycopg2 import errors
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
@@ -11,6 +14,8 @@ CHANNELS = [
     ("letter", "Letter"),
     ("portal", "Portal"),
 ]
+_logger = logging.getLogger(__name__)
+
 STATES = [("open", "Open"), ("kept", "Kept"), ("partial", "Partially kept"), ("broken", "Broken")]
 
 
@@ -199,8 +204,35 @@ class ArPromise(models.Model):
 
     @api.model
     def _ar_evaluate_invoices(self, invoices):
-        """Settle the open promises on `invoices`, after payments were reconciled with them."""
-        self.search([("invoice_ids", "in", invoices.ids), ("state", "=", "open")])._ar_evaluate()
+        """Settle the open promises on `invoices`, after payments were reconciled with them. A
+        promise settled as broken or partially kept is kept after all when the payments dated
+        within its days now cover it: a transfer made in time but recorded late, or while the
+        nightly check was settling the promise."""
+        promises = self.search([("invoice_ids", "in", invoices.ids), ("state", "in", ("open", "partial", "broken"))])
+        settled = promises.filtered(lambda promise: promise.state != "open")
+        (promises - settled)._ar_evaluate()
+        settled._ar_keep_if_paid()
+
+    def _ar_keep_if_paid(self):
+        """Turn into kept those of these settled promises that the payments in their days cover,
+        and close the task to call the customer about them."""
+        if not self:
+            return
+        today = fields.Date.context_today(self)
+        paid = self.env["account.move"]._ar_payments_in_windows(
+            {promise.id: (promise.invoice_ids.ids, promise.date, promise.grace_until) for promise in self}
+        )
+        kept = self.browse()
+        for promise in self:
+            amount, last_date = paid.get(promise.id, (0.0, False))
+            if promise.currency_id.compare_amounts(amount, promise.amount) >= 0:
+                promise.write({"state": "kept", "paid_amount": amount, "closed_date": min(last_date or today, today)})
+                kept |= promise
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        kept.activity_ids.filtered(lambda activity: activity.activity_type_id == todo).action_feedback(
+            feedback=self.env._("Kept after all: the payment made in time was recorded later.")
+        )
+        kept._ar_notify_settled()
 
     def _ar_collector(self):
         """Who follows the promise up: the customer's collector, else whoever recorded it."""
@@ -288,7 +320,20 @@ class ArPromise(models.Model):
         cron runner calls again while some remain. Kept promises are settled at payment."""
         domain = [("state", "=", "open"), ("grace_until", "<", fields.Date.context_today(self))]
         promises = self.search(domain, limit=batch_size, order="grace_until, id")
-        promises._ar_evaluate()
+        try:
+            with self.env.cr.savepoint():
+                promises._ar_evaluate()
+        except (errors.SerializationFailure, errors.LockNotAvailable):
+            # A payment is settling some of them at this moment: each one on its own, and those
+            # the payment holds are left to it (still open, they are counted as remaining).
+            self.env.invalidate_all()
+            for promise in promises:
+                try:
+                    with self.env.cr.savepoint():
+                        promise._ar_evaluate()
+                except (errors.SerializationFailure, errors.LockNotAvailable):
+                    _logger.info("promise %s is being settled by a payment", promise.id)
+                    self.env.invalidate_all()
         self.env["ir.cron"]._notify_progress(done=len(promises), remaining=self.search_count(domain))
 
     # ------------------------------------------------------------------------------------

@@ -41,7 +41,9 @@ def tally(env, customers):
     level_of_message = {step.message_id: step.level_id for step in steps}
     touchpoints = env["ar.touchpoint"].search([("partner_id", "in", customers.ids), ("kind", "=", "reminder")])
     level_of_step = {step.id: step.level_id for step in steps}
-    invoices = env["account.move"].search([("commercial_partner_id", "in", customers.ids)])
+    invoices = env["account.move"].search(
+        [("commercial_partner_id", "in", customers.ids), ("move_type", "=", "out_invoice")]
+    )
     for message in messages:
         for invoice in invoices:
             if invoice.name in message.body:
