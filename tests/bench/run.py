@@ -1,6 +1,7 @@
 """./ar bench: each case side by side with its anchor, on a generated book of a given size.
 
 Writes bench/results.json: a list of {name, size, ours_s, anchor, anchor_s, ratio, detail}.
+What each case and anchor times is in the README's Performance section and in each row's detail.
 """
 
 import argparse
@@ -9,10 +10,14 @@ import json
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import odoo
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api, fields
+
+from . import book, kpi_sql
+from .server import Server, load, percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "bench" / "results.json"
@@ -23,7 +28,14 @@ SIZES = {
     "medium": {"customers": 3000, "invoices": 60000, "seed": 1, "late_share": 0.3},
     "large": {"customers": 20000, "invoices": 250000, "seed": 1, "late_share": 0.3},
 }
+# How long the HTTP cases run at each size: the small size runs inside ./ar test.
+SETTINGS = {
+    "small": {"requests": 50, "sessions": 50, "load_seconds": 10},
+    "medium": {"requests": 50, "sessions": 50, "load_seconds": 60},
+    "large": {"requests": 50, "sessions": 50, "load_seconds": 60},
+}
 RUNS = 3
+WORKERS = 4
 
 
 class Rollback(Exception):
@@ -45,64 +57,336 @@ def timed(env, func):
     return elapsed, result
 
 
-def case_generator(env, size):
+def median(values):
+    return statistics.median(values)
+
+
+class Bench:
+    """What a case needs: the book's environment, the size and its settings, and an Odoo
+    server on loopback (started at the first HTTP case, shared by the others)."""
+
+    def __init__(self, config, db, size):
+        self.config, self.db, self.size = config, db, size
+        self.settings = SETTINGS[size]
+        self.env = None
+        self._server = None
+
+    def server(self):
+        if self._server is None:
+            self._server = Server(self.config, self.db, workers=WORKERS).__enter__()
+        return self._server
+
+    def close(self):
+        if self._server is not None:
+            self._server.__exit__(None, None, None)
+            self._server = None
+
+
+def row(name, ours, anchor=None, anchor_s=None, detail=""):
+    return {"name": name, "ours_s": ours, "anchor": anchor, "anchor_s": anchor_s, "detail": detail}
+
+
+# --- Cases -------------------------------------------------------------------------------
+
+
+def case_generator(bench):
     """Invoices per second of the book generator (a 200-invoice book on top of the cached one)."""
     count = 200
 
     def generate(env):
         return env["ar.book.generator"].generate(customers=20, invoices=count, seed=99)
 
-    seconds = statistics.median(timed(env, generate)[0] for _run in range(RUNS))
-    return {"ours_s": seconds, "anchor": None, "anchor_s": None, "detail": f"{count / seconds:.1f} invoices/s"}
+    seconds = median(timed(bench.env, generate)[0] for _run in range(RUNS))
+    return [row("generator", seconds, detail=f"{count / seconds:.1f} invoices/s")]
 
 
-def case_followup_run(env, size):
-    """The follow-up engine over every customer of the book (levels decided, emails queued and
-    activities created, no SMTP), then the same run again with nothing changed."""
+def case_followup_run(bench):
+    """Our follow-up engine over every overdue invoice of the book, against OCA's credit
+    control run with the same three levels; then each run again with nothing changed."""
+    env = bench.env
     steps = env["ar.followup.step"]
 
-    def both(env):
+    def ours(env):
         start = time.perf_counter()
-        first = len(steps._run())
+        first = steps._run()
         env.flush_all()
         middle = time.perf_counter()
-        second = len(steps._run())
+        second = steps._run()
         env.flush_all()
-        return first, second, middle - start, time.perf_counter() - middle
+        return {
+            "steps": len(first),
+            "invoices": len(first.invoice_ids),
+            "emails": len(first.filtered("message_id")),
+            "rerun_steps": len(second),
+            "run": middle - start,
+            "rerun": time.perf_counter() - middle,
+        }
 
-    runs = [timed(env, both)[1] for _run in range(RUNS)]
-    first, second = runs[0][0], runs[0][1]
-    return {
-        "ours_s": statistics.median(run[2] for run in runs),
-        "anchor": None,
-        "anchor_s": None,
-        "detail": f"{first} steps taken; a rerun takes {second} in {statistics.median(run[3] for run in runs):.3f} s",
-    }
+    runs = [timed(env, ours)[1] for _run in range(RUNS)]
+    first = runs[0]
+    run_s, rerun_s = median(r["run"] for r in runs), median(r["rerun"] for r in runs)
+    run_detail = (
+        f"ours: {first['steps']} steps (one per customer and level) over {first['invoices']} invoices, "
+        f"{first['emails']} emails queued, the rest calls or tasks for collectors"
+    )
+    rerun_detail = f"ours: {first['rerun_steps']} steps"
+    policy = book.oca_policy(env)
+    if policy is None:
+        reason = "OCA account_credit_control is not installed in this database (see ./ar bench's output)"
+        return [
+            row("followup_run", run_s, detail=f"{run_detail}; anchor: {reason}"),
+            row("followup_rerun", rerun_s, detail=f"{rerun_detail}; anchor: {reason}"),
+        ]
+    today = fields.Date.context_today(env.user)
+
+    def oca_run(env):
+        # No SMTP on either side: the emails are queued, as ours.
+        run = (
+            env["credit.control.run"]
+            .with_context(mail_notify_force_send=False)
+            .create({"date": today, "policy_ids": [Command.set(policy.ids)]})
+        )
+        run.generate_credit_lines()
+        run.set_to_ready_lines()
+        run.run_channel_action()
+        return run
+
+    def anchor(env):
+        start = time.perf_counter()
+        run = oca_run(env)
+        env.flush_all()
+        middle = time.perf_counter()
+        rerun = oca_run(env)
+        env.flush_all()
+        communications = run.line_ids.communication_id
+        return {
+            "lines": len(run.line_ids),
+            "communications": len(communications),
+            "emails": env["mail.message"].search_count(
+                [("model", "=", "credit.control.communication"), ("res_id", "in", communications.ids)]
+            ),
+            "rerun_lines": len(rerun.line_ids),
+            "run": middle - start,
+            "rerun": time.perf_counter() - middle,
+        }
+
+    anchors = [timed(env, anchor)[1] for _run in range(RUNS)]
+    oca = anchors[0]
+    name = "OCA account_credit_control"
+    return [
+        row(
+            "followup_run",
+            run_s,
+            name,
+            median(a["run"] for a in anchors),
+            f"{run_detail}; OCA: credit.control.run generating {oca['lines']} lines (one per overdue invoice), "
+            f"marked ready, then its channel action: {oca['communications']} communications and "
+            f"{oca['emails']} emails queued (PDF attachment off on both sides, no SMTP)",
+        ),
+        row(
+            "followup_rerun",
+            rerun_s,
+            name,
+            median(a["rerun"] for a in anchors),
+            f"the same run again, same day, nothing changed: {rerun_detail}; OCA: {oca['rerun_lines']} lines",
+        ),
+    ]
 
 
-def case_worklist_open(env, size):
+def case_worklist_open(bench):
     """Opening the worklist of every collector: the list view's rows and fields."""
     fields_shown = ["partner_id", "collector_id", "priority", "reason", "overdue_amount", "overdue_days"]
 
     def open_list(env):
         return len(env["ar.worklist"].search_read([], fields_shown, limit=80)), env["ar.worklist"].search_count([])
 
-    runs = [timed(env, open_list) for _run in range(RUNS)]
+    runs = [timed(bench.env, open_list) for _run in range(RUNS)]
     shown, total = runs[0][1]
-    return {
-        "ours_s": statistics.median(seconds for seconds, _result in runs),
-        "anchor": None,
-        "anchor_s": None,
-        "detail": f"first {shown} of {total} customers needing action",
-    }
+    return [
+        row(
+            "worklist_open",
+            median(seconds for seconds, _result in runs),
+            detail=f"first {shown} of {total} customers needing action",
+        )
+    ]
 
 
-def case_kpi_12m(env, size):
-    """ar.kpi.compute over the last 12 months."""
-    end = datetime.date.today()
-    start = end - datetime.timedelta(days=364)
-    seconds = statistics.median(timed(env, lambda env: env["ar.kpi"].compute(start, end))[0] for _run in range(RUNS))
-    return {"ours_s": seconds, "anchor": None, "anchor_s": None, "detail": f"{start} to {end}"}
+def case_kpi_12m(bench):
+    """ar.kpi.compute over the last 12 months, against the same figures in one SQL statement."""
+    env = bench.env
+    start, end = kpi_sql.period(datetime.date.today())
+    companies = env.companies
+    digits = companies[:1].currency_id.decimal_places
+    ours = [timed(env, lambda env: env["ar.kpi"].compute(start, end, companies.ids)) for _run in range(RUNS)]
+    anchor = [
+        timed(env, lambda env: kpi_sql.compute(env.cr, start, end, companies.ids, digits)) for _run in range(RUNS)
+    ]
+    diffs = kpi_sql.differences(ours[0][1], anchor[0][1])
+    if diffs:
+        raise AssertionError("ar.kpi.compute and the hand-written SQL disagree:\n" + "\n".join(diffs[:20]))
+    return [
+        row(
+            "kpi_12m",
+            median(seconds for seconds, _result in ours),
+            "hand-written SQL",
+            median(seconds for seconds, _result in anchor),
+            f"{start} to {end}; every figure equal on both sides (checked)",
+        )
+    ]
+
+
+def case_portal_statement(bench):
+    """Server time of /my/ar for the customer with the most open invoices, against Odoo's own
+    /my/invoices, logged in as that customer's portal user."""
+    server = bench.server()
+    session = server.session(book.PORTAL_LOGIN, book.PORTAL_LOGIN)
+    count = bench.settings["requests"]
+    open_count = bench.env["account.move"].search_count(
+        [
+            ("commercial_partner_id.user_ids.login", "=", book.PORTAL_LOGIN),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+    )
+    figures = {}
+    for path in ("/my/ar", "/my/invoices"):
+        server.get(session, path)  # the first request compiles templates: not counted
+        seconds, queries = server.sample(session, path, count)
+        figures[path] = {
+            "p50": median(seconds),
+            "p95": percentile(seconds, 0.95),
+            "queries": median(queries),
+        }
+    ours, odoo_page = figures["/my/ar"], figures["/my/invoices"]
+    return [
+        row(
+            "portal_statement",
+            ours["p50"],
+            "Odoo /my/invoices",
+            odoo_page["p50"],
+            f"p50 server time over {count} requests each, customer with {open_count} open invoices; "
+            f"p95 {ours['p95']:.3f} s vs {odoo_page['p95']:.3f} s; SQL queries per request "
+            f"{ours['queries']:.0f} vs {odoo_page['queries']:.0f} (/my/ar lists every open invoice, "
+            f"/my/invoices a page of 20)",
+        )
+    ]
+
+
+# Odoo's list export of the open receivable: the columns of Accounting > Customers > Receivables.
+EXPORT_FIELDS = [
+    ("date", "Date"),
+    ("move_name", "Journal Entry"),
+    ("partner_id", "Partner"),
+    ("account_id", "Account"),
+    ("name", "Label"),
+    ("date_maturity", "Due Date"),
+    ("debit", "Debit"),
+    ("credit", "Credit"),
+    ("amount_residual", "Residual Amount"),
+    ("matching_number", "Matching"),
+]
+OPEN_RECEIVABLE = [
+    ("account_type", "=", "asset_receivable"),
+    ("parent_state", "=", "posted"),
+    ("reconciled", "=", False),
+]
+
+
+def case_xlsx_pack(bench):
+    """The AR workbook for 12 months (/ar_reports/xlsx), against Odoo's own XLSX export of the
+    open receivable move lines (/web/export/xlsx): server time and peak memory of the process."""
+    server = bench.server()
+    session = server.session(book.ADMIN_LOGIN, book.ADMIN_PASSWORD)
+    start, end = kpi_sql.period(datetime.date.today())
+    ours_path = f"/ar_reports/xlsx?date_from={start}&date_to={end}"
+    csrf = server.csrf_token(session)
+    lines = bench.env["account.move.line"].search_count(OPEN_RECEIVABLE)
+    export = json.dumps(
+        {
+            "model": "account.move.line",
+            "fields": [{"name": name, "label": label} for name, label in EXPORT_FIELDS],
+            "ids": False,
+            "domain": OPEN_RECEIVABLE,
+            "groupby": [],
+            "context": {},
+            "import_compat": False,
+        }
+    )
+
+    def ours():
+        return session.get(f"{server.url}{ours_path}", timeout=600)
+
+    def anchor():
+        return session.post(f"{server.url}/web/export/xlsx", data={"data": export, "csrf_token": csrf}, timeout=600)
+
+    figures = {}
+    for name, request in (("ours", ours), ("anchor", anchor)):
+        request()  # warm: not counted
+        server.requests()
+        peaks = []
+        for _run in range(RUNS):
+            response, peak = server.peak_memory(request)
+            if response.status_code != 200 or not response.content.startswith(b"PK"):
+                raise RuntimeError(f"{name} XLSX: {response.status_code} {response.text[:300]}")
+            peaks.append(peak)
+        logged = server.requests()
+        if len(logged) != RUNS:
+            raise RuntimeError(f"{len(logged)} of {RUNS} XLSX requests found in the server's log")
+        figures[name] = {
+            "seconds": median(seconds for *_rest, seconds in logged),
+            "peak": max(peaks) if None not in peaks else None,
+            "size": len(response.content),
+        }
+
+    def mib(value):
+        return f"{value / 2**20:.0f} MiB" if value is not None else "?"
+
+    ours_f, anchor_f = figures["ours"], figures["anchor"]
+    return [
+        row(
+            "xlsx_pack",
+            ours_f["seconds"],
+            "Odoo /web/export/xlsx",
+            anchor_f["seconds"],
+            f"server time; ours: the 8-sheet workbook {start} to {end} ({ours_f['size'] // 1024} KiB), "
+            f"peak memory +{mib(ours_f['peak'])}; Odoo: list export of the {lines} open receivable lines "
+            f"({len(EXPORT_FIELDS)} columns, {anchor_f['size'] // 1024} KiB), +{mib(anchor_f['peak'])} "
+            "(growth of the serving process's peak resident memory)",
+        )
+    ]
+
+
+def case_portal_load(bench):
+    """Concurrent portal sessions on /my/ar against Odoo's /my/invoices, workers=4."""
+    server = bench.server()
+    logins = book.load_logins(bench.env)
+    count, seconds = bench.settings["sessions"], bench.settings["load_seconds"]
+    with ThreadPoolExecutor(WORKERS) as pool:
+        sessions = list(
+            pool.map(lambda i: server.session(logins[i % len(logins)], logins[i % len(logins)]), range(count))
+        )
+    results = {}
+    for path in ("/my/ar", "/my/invoices"):
+        server.get(sessions[0], path)
+        results[path] = load(server, sessions, path, seconds)
+    ours, odoo_page = results["/my/ar"], results["/my/invoices"]
+    errors = ours["errors"] + odoo_page["errors"]
+    if errors:
+        raise AssertionError(
+            f"portal_load: {errors} failed requests, e.g. {ours['first_error'] or odoo_page['first_error']}"
+        )
+    return [
+        row(
+            "portal_load",
+            ours["p95"],
+            "Odoo /my/invoices",
+            odoo_page["p95"],
+            f"p95 latency, {count} sessions of {len(logins)} portal users at once for {seconds} s each, "
+            f"workers={WORKERS}: {ours['rps']:.1f} vs {odoo_page['rps']:.1f} requests/s, p50 "
+            f"{ours['p50']:.3f} vs {odoo_page['p50']:.3f} s, 0 errors",
+        )
+    ]
 
 
 CASES = {
@@ -110,7 +394,16 @@ CASES = {
     "followup_run": case_followup_run,
     "worklist_open": case_worklist_open,
     "kpi_12m": case_kpi_12m,
+    "portal_statement": case_portal_statement,
+    "xlsx_pack": case_xlsx_pack,
+    "portal_load": case_portal_load,
 }
+# The rows a whole run writes (followup_run writes the rerun's row too).
+ROWS = ["generator", "followup_run", "followup_rerun", "worklist_open", "kpi_12m"] + [
+    "portal_statement",
+    "xlsx_pack",
+    "portal_load",
+]
 
 
 def book_args(size):
@@ -118,47 +411,72 @@ def book_args(size):
     return " ".join(f"--{key.replace('_', '-')} {value}" for key, value in SIZES[size].items())
 
 
+def book_stamp(size):
+    """What the kept book of `size` was built from: a change rebuilds it."""
+    return f"{book_args(size)} (bench records v{book.VERSION})"
+
+
+def print_table(rows):
+    print(f"{'case':<17} {'size':<7} {'ours (s)':>9} {'anchor':<27} {'anchor (s)':>10} {'ratio':>7}  detail")
+    for line in rows:
+        anchor_s = f"{line['anchor_s']:.4f}" if line["anchor_s"] is not None else "-"
+        ratio = f"{line['ratio']:.2f}" if line["ratio"] is not None else "-"
+        print(
+            f"{line['name']:<17} {line['size']:<7} {line['ours_s']:>9.4f} {line['anchor'] or '-':<27} "
+            f"{anchor_s:>10} {ratio:>7}  {line['detail']}"
+        )
+
+
 def main():
-    if sys.argv[1:2] == ["--book-args"]:
+    if sys.argv[1:2] in (["--book-args"], ["--book-stamp"]):
         if sys.argv[2] not in SIZES:
             return 2
-        print(book_args(sys.argv[2]))
+        print(book_args(sys.argv[2]) if sys.argv[1] == "--book-args" else book_stamp(sys.argv[2]))
         return 0
     parser = argparse.ArgumentParser(prog="./ar bench")
     parser.add_argument("--config", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
     parser.add_argument("--only", choices=sorted(CASES))
+    parser.add_argument("--prepare", action="store_true", help="only add the bench's records to the book")
     args = parser.parse_args()
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.db, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.db)
+    with registry.cursor() as cr:
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        if book.prepare(env):
+            print(f"ar bench: the bench's records added to {args.db}", file=sys.stderr)
+        book.oca_policy(env)
+    if args.prepare:
+        return 0
+    bench = Bench(args.config, args.db, args.size)
     rows = []
-    for name, case in CASES.items():
-        if args.only and name != args.only:
-            continue
-        with registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            row = {"name": name, "size": args.size, **case(env, args.size)}
-            cr.rollback()
-        ours, anchor = row["ours_s"], row["anchor_s"]
-        row["ratio"] = round(ours / anchor, 3) if anchor else None
-        row["ours_s"] = round(ours, 4)
-        row["anchor_s"] = round(anchor, 4) if anchor else None
-        rows.append(row)
+    try:
+        for name, case in CASES.items():
+            if args.only and name != args.only:
+                continue
+            with registry.cursor() as cr:
+                bench.env = api.Environment(cr, SUPERUSER_ID, {})
+                for line in case(bench):
+                    ours, anchor = line["ours_s"], line["anchor_s"]
+                    line["size"] = args.size
+                    line["ratio"] = round(ours / anchor, 3) if anchor else None
+                    line["ours_s"] = round(ours, 4)
+                    line["anchor_s"] = round(anchor, 4) if anchor else None
+                    rows.append(line)
+                cr.rollback()
+    finally:
+        bench.close()
 
-    print(f"{'case':<20} {'size':<7} {'ours (s)':>10} {'anchor':<28} {'anchor (s)':>10} {'ratio':>7}  detail")
-    for row in rows:
-        print(
-            f"{row['name']:<20} {row['size']:<7} {row['ours_s']:>10.3f} {row['anchor'] or '-':<28} "
-            f"{row['anchor_s'] if row['anchor_s'] is not None else '-':>10} "
-            f"{row['ratio'] if row['ratio'] is not None else '-':>7}  {row['detail']}"
-        )
+    print_table(rows)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
-    done = {(row["name"], row["size"]) for row in rows}
-    kept = [row for row in previous if (row["name"], row["size"]) not in done]
+    done = {(line["name"], line["size"]) for line in rows}
+    kept = [line for line in previous if (line["name"], line["size"]) not in done]
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(kept + rows, indent=2) + "\n")
+    order = {name: index for index, name in enumerate(ROWS)}
+    merged = sorted(kept + rows, key=lambda line: (line["size"], order.get(line["name"], len(order))))
+    RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
     return 0
 
 
