@@ -1,4 +1,5 @@
 from . import (
+    test_access_matrix,
     test_behaviour,
     test_book_generator,
     test_collection_demo,
