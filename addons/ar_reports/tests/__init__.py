@@ -1,1 +1,1 @@
-from . import test_dashboard, test_digest, test_kpi, test_reports, test_xlsx
+from . import test_dashboard, test_digest, test_export_injection, test_kpi, test_reports, test_xlsx
