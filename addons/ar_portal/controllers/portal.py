@@ -18,6 +18,9 @@ EVIDENCE_TYPES = {"application/pdf", "image/png", "image/jpeg"}
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
 EVIDENCE_MAX_FILES = 5
 TEXT_MAX_CHARS = 5000
+REFERENCE_MAX_CHARS = 100
+# Above this a float no longer holds the cents, and rounding it may overflow.
+AMOUNT_MAX = 1e13
 RATE_WINDOW = timedelta(minutes=10)
 
 
@@ -91,25 +94,27 @@ class ArCustomerPortal(PortalAccount):
         dropped from a payment or a promise."""
         if isinstance(ids, str):
             ids = [ids]
+        refusal = UserError(
+            request.env._("Choose among your overdue invoices.")
+            if overdue_only
+            else request.env._("Choose among your open invoices.")
+        )
         try:
             wanted = {int(value) for item in ids or [] for value in str(item).split(",") if value.strip()}
         except (TypeError, ValueError):
-            raise UserError(request.env._("Choose among your open invoices.")) from None
+            raise refusal from None
         if not wanted:
             raise UserError(request.env._("Tick at least one invoice."))
         invoices = self._ar_open_invoices(partner, overdue_only=overdue_only).filtered(lambda move: move.id in wanted)
         if len(invoices) != len(wanted):
-            raise UserError(
-                request.env._("Choose among your overdue invoices.")
-                if overdue_only
-                else request.env._("Choose among your open invoices.")
-            )
+            raise refusal
         return invoices
 
     @staticmethod
-    def _ar_amount(value, currency, label):
+    def _ar_amount(value, currency, label, allow_zero=False):
         """The amount typed, rounded to the currency. "1,234.50", "1234,50" and "1 234.50" read
-        as people mean them; what is not a finite number is refused."""
+        as people mean them; what is not a finite number, or too large to be an amount, is
+        refused."""
         text = str(value if value is not None else "").strip().replace(" ", "").replace("\u00a0", "")
         if "," in text and "." not in text and len(text.rsplit(",", 1)[1]) != 3:
             text = text.replace(",", ".")
@@ -119,15 +124,22 @@ class ArCustomerPortal(PortalAccount):
             number = math.nan
         if not math.isfinite(number):
             raise UserError(request.env._("Enter %s as a number, e.g. 120.50.", label))
+        if abs(number) >= AMOUNT_MAX:
+            raise UserError(request.env._("Check %s: it is too large.", label))
         amount = currency.round(number)
-        if currency.compare_amounts(amount, 0) <= 0:
+        if allow_zero and currency.compare_amounts(amount, 0) < 0:
+            raise UserError(request.env._("Enter %s of zero or more.", label))
+        if not allow_zero and currency.compare_amounts(amount, 0) <= 0:
             raise UserError(request.env._("Enter %s above zero.", label))
         return amount
 
     @staticmethod
-    def _ar_clean_text(value, required_message=None):
-        """Plain text from what the customer typed: markup and scripts are removed, not kept."""
-        text = (value or "").strip()[:TEXT_MAX_CHARS]
+    def _ar_clean_text(value, required_message=None, max_chars=TEXT_MAX_CHARS):
+        """Plain text from what the customer typed: markup and scripts are removed, not kept;
+        NUL characters, which the database refuses, are dropped."""
+        text = (value or "").replace("\x00", "").strip()
+        if len(text) > max_chars:
+            raise UserError(request.env._("Write at most %s characters.", max_chars))
         if "<" in text:
             text = html2plaintext(html_sanitize(text)).strip()
         if not text and required_message:
@@ -142,6 +154,8 @@ class ArCustomerPortal(PortalAccount):
         evidence = []
         for file in files:
             content = file.read(EVIDENCE_MAX_BYTES + 1)
+            if not content:
+                raise UserError(request.env._("%s is empty.", file.filename))
             if len(content) > EVIDENCE_MAX_BYTES:
                 raise UserError(request.env._("%(file)s is larger than %(size)s MB.", file=file.filename, size=5))
             if guess_mimetype(content) not in EVIDENCE_TYPES:
@@ -363,7 +377,10 @@ class ArCustomerPortal(PortalAccount):
             self._ar_check_rate("payment.transaction", [("partner_id", "=", payer.id)])
         except UserError as error:
             raise ValidationError(error.args[0]) from None
-        if not payment_utils.check_access_token(access_token, payer.id, amount, currency.id, ids):
+        # Odoo's check compares in constant time, which takes ASCII strings only.
+        if not (isinstance(access_token, str) and access_token.isascii()) or not payment_utils.check_access_token(
+            access_token, payer.id, amount, currency.id, ids
+        ):
             raise ValidationError(request.env._("The payment was changed: open the payment page again."))
         # Odoo's invoice payment script sends the reference it shows; the transaction computes its own.
         self._validate_transaction_kwargs(kwargs, additional_allowed_keys=("payment_reference",))
@@ -458,7 +475,12 @@ class ArCustomerPortal(PortalAccount):
             reason = values["reasons"].filtered(lambda reason: str(reason.id) == str(post.get("reason_id")))
             if not reason:
                 raise UserError(request.env._("Choose the reason of your dispute in the list."))
-            amount = post.get("amount") or bearable
+            amount = post.get("amount")
+            amount = (
+                self._ar_amount(amount, values["currency"], request.env._("the amount you dispute"))
+                if (amount or "").strip()
+                else bearable
+            )
             message = self._ar_clean_text(post.get("message"), request.env._("Tell us why you dispute this amount."))
             evidence = self._ar_evidence(request.httprequest.files.getlist("attachments"))
             self._ar_check_rate("ar.dispute", [("partner_id", "=", partner.id), ("origin", "=", "portal")])
@@ -574,11 +596,10 @@ class ArCustomerPortal(PortalAccount):
             if not 1 <= count <= 36:
                 raise UserError(request.env._("Choose between 1 and 36 installments."))
             down_payment = post.get("down_payment")
-            if down_payment not in (None, ""):
-                try:
-                    down_payment = invoices.company_currency_id[:1].round(float(down_payment))
-                except ValueError:
-                    raise UserError(request.env._("Enter the down payment as a number, e.g. 120.50.")) from None
+            if (down_payment or "").strip():
+                down_payment = self._ar_amount(
+                    down_payment, invoices.company_currency_id[:1], request.env._("the down payment"), allow_zero=True
+                )
             else:
                 down_payment = None
             self._ar_check_rate("ar.payment.plan", [("partner_id", "=", partner.id)])
@@ -629,7 +650,7 @@ class ArCustomerPortal(PortalAccount):
             value = (post.get(f"amount_{invoice.id}") or "").strip()
             if value:
                 amounts[invoice] = self._ar_amount(value, currency, request.env._("the amount for %s", invoice.name))
-        reference = self._ar_clean_text(post.get("reference"))[:100]
+        reference = self._ar_clean_text(post.get("reference"), max_chars=REFERENCE_MAX_CHARS)
         try:
             paid_on = fields.Date.to_date(post.get("date")) or fields.Date.context_today(partner)
         except ValueError:

@@ -69,7 +69,8 @@ class ArPortalToken(models.Model):
     @api.model
     def _find_valid(self, token):
         """The link of `token` if it is still valid, else an empty recordset (sudo)."""
-        if not token or not isinstance(token, str) or len(token) > 100:
+        # PostgreSQL refuses a NUL character in a query: such a token is never valid.
+        if not token or not isinstance(token, str) or len(token) > 100 or "\x00" in token:
             return self.sudo().browse()
         return self.sudo().search(
             [("token", "=", token), ("revoked", "=", False), ("expires_at", ">", fields.Datetime.now())], limit=1

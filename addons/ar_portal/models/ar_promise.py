@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools.misc import format_date
+from odoo.tools.misc import format_date, formatLang
 
 
 class ArPromise(models.Model):
@@ -43,6 +43,14 @@ class ArPromise(models.Model):
             )
         )
         form.amount = amount
+        currency = company.currency_id
+        if currency.compare_amounts(amount, form.residual_amount) > 0:
+            raise UserError(
+                self.env._(
+                    "You can promise only up to %(residual)s: what is left to pay on these invoices.",
+                    residual=formatLang(self.env, form.residual_amount, currency_obj=currency),
+                )
+            )
         form._check_promise()
         return (
             self.sudo()

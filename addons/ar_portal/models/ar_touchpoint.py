@@ -35,6 +35,15 @@ class ArTouchpoint(models.Model):
             raise UserError(self.env._("Enter the transfer's reference."))
         if paid_on > today:
             raise UserError(self.env._("The transfer's date is in the future: send the advice once it is made."))
+        first = min(amounts, key=lambda invoice: invoice.invoice_date or today)
+        if first.invoice_date and paid_on < first.invoice_date:
+            raise UserError(
+                self.env._(
+                    "The transfer's date is before %(invoice)s was issued: check the date, or call us about a "
+                    "payment made in advance.",
+                    invoice=first.name,
+                )
+            )
         total = currency.round(sum(amounts.values()))
         detail = "\n".join(
             f"{invoice.name}: {formatLang(self.env, amount, currency_obj=currency)}"
