@@ -162,3 +162,18 @@ class TestExportInjection(HttpCase):
         self.assertNotIn("<script", wizard.message)
         wizard.action_confirm()
         self.assertFalse([body for body in dispute.invoice_id.message_ids.mapped("body") if "<script" in body])
+
+    def test_remittance_advice_from_the_portal_is_stored_inert(self):
+        if "_ar_remittance_from_portal" not in dir(self.env["ar.touchpoint"]):
+            self.skipTest("ar_portal is not installed")
+        book = self.book
+        invoice = book["planned"]
+        Touchpoint = self.env["ar.touchpoint"].with_company(self.company)
+        touchpoint = Touchpoint._ar_remittance_from_portal(
+            book["customer"], {invoice: 100.0}, SCRIPT, invoice.invoice_date, contact=book["customer"].child_ids[:1]
+        )
+        self.assertIn(SCRIPT, touchpoint.summary)
+        notes = invoice.message_ids.filtered(lambda message: "Remittance advice" in message.body).mapped("body")
+        self.assertEqual(len(notes), 1)
+        self.assertNotIn("<script", notes[0])
+        self.assertIn("&lt;script&gt;", notes[0])
