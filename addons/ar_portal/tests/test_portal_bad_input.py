@@ -6,10 +6,13 @@ import html
 import json
 import logging
 import re
+import tempfile
 from datetime import timedelta
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from odoo.tests import tagged
 
@@ -17,6 +20,10 @@ from .common import ArPortalCase
 from .test_portal_access_matrix import COUNTED_MODELS, payment_access_token
 
 _logger = logging.getLogger(__name__)
+
+# Hypothesis keeps a cache of the constants it reads in the code under .hypothesis in the current
+# folder, even without its example database: out of the checkout.
+set_hypothesis_home_dir(Path(tempfile.gettempdir()) / "ar_portal_hypothesis")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SCRIPT = '<script>alert("ar")</script>'
