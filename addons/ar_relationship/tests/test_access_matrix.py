@@ -293,7 +293,6 @@ class TestAccessMatrix(ArAccountingCase):
                     if model.has_access(operation) != (letter in allowed):
                         mismatches.append(f"{name} {operation} by {who}: expected {letter in allowed}")
         self.assertFalse(mismatches, "\n".join(mismatches))
-        self.assertEqual(len(CRUD) * len(USERS) * len(OPERATIONS), 27 * 4 * 4)
 
     def test_touchpoints_are_append_only_below_ar_manager(self):
         touchpoint = self.book_a["touchpoint"]
@@ -500,7 +499,8 @@ class TestAccessMatrix(ArAccountingCase):
     def test_buttons_do_what_they_say_for_their_users(self):
         book = self.book_a
         self._as("collector", book["dispute"]).action_investigate()
-        self.assertEqual((book["dispute"].state, book["dispute"].user_id), ("investigating", book["dispute"].user_id))
+        self.assertEqual(book["dispute"].state, "investigating")
+        self.assertTrue(book["dispute"].user_id)
         self._as("collector", book["promise"]).action_mark_broken()
         self.assertEqual(book["promise"].state, "broken")
         self._as("collector", book["step"]).action_print_letters()
