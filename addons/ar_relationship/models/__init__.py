@@ -3,6 +3,7 @@ from . import (
     account_move_line,
     account_partial_reconcile,
     ar_book_generator,
+    ar_book_writer,
     ar_dispute,
     ar_dispute_routing,
     ar_dispute_team,

@@ -176,14 +176,20 @@ class ArTouchpoint(models.Model):
     def _log_payments(self, partials):
         """One touchpoint per payment and invoice newly reconciled by `partials`: the customer
         paid. Payments already logged for that invoice are skipped."""
-        received = {}  # (payment move, invoice): amount
-        for partial in partials:
+        received = {}  # (payment move, invoice): amount, in the order the payments were applied
+        for partial in partials.sorted("id"):
             invoice, payment = partial.debit_move_id.move_id, partial.credit_move_id.move_id
             if invoice.move_type != "out_invoice" or not (payment.origin_payment_id or payment.statement_line_id):
                 continue
             received[payment, invoice] = received.get((payment, invoice), 0.0) + partial.amount
         if not received:
             return self.browse()
+        # What each invoice had left to pay right after each payment: its residual now, plus the
+        # payments applied after that one in the same reconciliation.
+        residual_after, later = {}, {}
+        for (payment, invoice), amount in reversed(received.items()):
+            residual_after[payment, invoice] = invoice.amount_residual_signed + later.get(invoice, 0.0)
+            later[invoice] = later.get(invoice, 0.0) + amount
         payments = self.env["account.move"].browse({payment.id for payment, _invoice in received})
         logged = self.sudo().search(
             [("kind", "=", "payment"), ("res_model", "=", "account.move"), ("res_id", "in", payments.ids)]
@@ -194,20 +200,9 @@ class ArTouchpoint(models.Model):
         for (payment, invoice), amount in received.items():
             if (payment.id, invoice.id) in done:
                 continue
-            currency = invoice.company_currency_id
-            if invoice.payment_state in ("paid", "in_payment"):
-                summary = self.env._(
-                    "Payment of %(amount)s received: %(invoice)s is paid",
-                    amount=formatLang(self.env, amount, currency_obj=currency),
-                    invoice=invoice.name,
-                )
-            else:
-                summary = self.env._(
-                    "Payment of %(amount)s received on %(invoice)s, %(residual)s left to pay",
-                    amount=formatLang(self.env, amount, currency_obj=currency),
-                    invoice=invoice.name,
-                    residual=formatLang(self.env, invoice.amount_residual_signed, currency_obj=currency),
-                )
+            summary = self._payment_summary(
+                amount, invoice.name, residual_after[payment, invoice], invoice.company_currency_id
+            )
             vals_list.append(
                 {
                     "partner_id": invoice.commercial_partner_id.id,
@@ -223,6 +218,22 @@ class ArTouchpoint(models.Model):
                 }
             )
         return self._log_system(vals_list)
+
+    @api.model
+    def _payment_summary(self, amount, invoice_name, residual, currency):
+        """What a touchpoint says of a payment of `amount` on an invoice, `residual` left after it."""
+        if currency.is_zero(residual):
+            return self.env._(
+                "Payment of %(amount)s received: %(invoice)s is paid",
+                amount=formatLang(self.env, amount, currency_obj=currency),
+                invoice=invoice_name,
+            )
+        return self.env._(
+            "Payment of %(amount)s received on %(invoice)s, %(residual)s left to pay",
+            amount=formatLang(self.env, amount, currency_obj=currency),
+            invoice=invoice_name,
+            residual=formatLang(self.env, residual, currency_obj=currency),
+        )
 
     @api.model
     def _event_datetime(self, day, today):
