@@ -218,6 +218,11 @@ class TestPortalAccessMatrix(ArPortalCase):
             routes[url] = (kind, methods)
         return routes
 
+    def _rule(self, url_rule):
+        if url_rule not in ROUTES:
+            self.fail(f"{url_rule} has no rule in the access matrix: add one to ROUTES in {__name__}")
+        return ROUTES[url_rule]
+
     def _link(self, partner, **values):
         return self.env["ar.portal.token"].create(
             {"partner_id": partner.id, "expires_at": fields.Datetime.now() + timedelta(days=5), **values}
@@ -284,7 +289,7 @@ class TestPortalAccessMatrix(ArPortalCase):
         customer itself (and the export for an AR viewer), and the forms create what they are for."""
         failures = []
         for url_rule, (kind, methods) in sorted(self._suite_routes().items()):
-            route = ROUTES[url_rule]
+            route = self._rule(url_rule)
             login = route.owner
             self.authenticate(login, login)
             csrf = self._session_csrf()
@@ -340,7 +345,7 @@ class TestPortalAccessMatrix(ArPortalCase):
             extra_query = prepare()
             csrf = self._session_csrf()
             for url_rule, (kind, methods) in sorted(routes.items()):
-                route = ROUTES[url_rule]
+                route = self._rule(url_rule)
                 for method in methods:
                     attempts += 1
                     before = self._counts()
@@ -380,7 +385,7 @@ class TestPortalAccessMatrix(ArPortalCase):
         forged = csrf[:-12] + "0" * 12
         tried = 0
         for url_rule, kind in sorted(self._post_routes().items()):
-            route = ROUTES[url_rule]
+            route = self._rule(url_rule)
             attempt = route.build(self, "POST")
             if route.owner != "ar_portal_a":
                 self.authenticate(route.owner, route.owner)
@@ -411,7 +416,7 @@ class TestPortalAccessMatrix(ArPortalCase):
         requests left, the same form creates its record."""
         limited, failures = set(), []
         for url_rule, kind in sorted(self._post_routes().items()):
-            route = ROUTES[url_rule]
+            route = self._rule(url_rule)
             self.authenticate(route.owner, route.owner)
             csrf = self._session_csrf()
             attempt = route.build(self, "POST")
