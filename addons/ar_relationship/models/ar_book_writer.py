@@ -39,7 +39,7 @@ class ArBookWriter(models.AbstractModel):
         return all(
             len(term.line_ids) == 1
             and not (term.early_discount and term.early_pay_discount_computation == "mixed")
-            and not term.line_ids.value == "fixed"
+            and term.line_ids.value != "fixed"
             for term in {line["term"] for line in plan}
         )
 

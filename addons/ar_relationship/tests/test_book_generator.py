@@ -244,7 +244,9 @@ class TestBookGenerator(TransactionCase):
                 }
                 examples = {
                     column: next(
-                        (o[column], b[column]) for o, b in zip(orm[table], bulk[table]) if o[column] != b[column]
+                        (o[column], b[column])
+                        for o, b in zip(orm[table], bulk[table], strict=True)
+                        if o[column] != b[column]
                     )
                     for column in differences
                 }
