@@ -94,7 +94,7 @@ class ArCustomerPortal(PortalAccount):
         dropped from a payment or a promise."""
         if isinstance(ids, str):
             ids = [ids]
-        refusal = UserError(
+        refusal = (
             request.env._("Choose among your overdue invoices.")
             if overdue_only
             else request.env._("Choose among your open invoices.")
@@ -102,12 +102,12 @@ class ArCustomerPortal(PortalAccount):
         try:
             wanted = {int(value) for item in ids or [] for value in str(item).split(",") if value.strip()}
         except (TypeError, ValueError):
-            raise refusal from None
+            raise UserError(refusal) from None
         if not wanted:
             raise UserError(request.env._("Tick at least one invoice."))
         invoices = self._ar_open_invoices(partner, overdue_only=overdue_only).filtered(lambda move: move.id in wanted)
         if len(invoices) != len(wanted):
-            raise refusal
+            raise UserError(refusal)
         return invoices
 
     @staticmethod
