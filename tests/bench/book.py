@@ -4,7 +4,7 @@
   is the default ladder without its courtesy note (before the due date) and its final notice
   (waits for a manager's approval, so a run never sends it); OCA's `account_credit_control`
   gets the same three levels as a policy when it is installed;
-- a customer with PORTAL_INVOICES open invoices and a portal user, for the portal cases (kept
+- a customer with 1,000 open invoices (the size's portal_invoices) and a portal user, for the portal cases (kept
   out of follow-up on both sides, so that the follow-up cases run on the generated book);
 - portal users on the LOAD_CUSTOMERS customers with the most open invoices, for the load case.
 """
@@ -16,7 +16,6 @@ from odoo import Command, fields
 # Bump when what prepare() builds changes: the launcher then rebuilds the book.
 VERSION = 2
 PARAM = "ar_bench.book"
-PORTAL_INVOICES = 1000
 PORTAL_LOGIN = "ar-bench-portal"
 LOAD_LOGIN = "ar-bench-load-%d"
 LOAD_CUSTOMERS = 10
@@ -36,13 +35,13 @@ def prepared(env):
     return env["ir.config_parameter"].sudo().get_param(PARAM) == str(VERSION)
 
 
-def prepare(env):
+def prepare(env, portal_invoices):
     """Add the bench's records to the book (the caller commits)."""
     if prepared(env):
         return False
     env.ref("base.user_admin").password = ADMIN_PASSWORD
     _our_ladder(env)
-    _portal_customer(env)
+    _portal_customer(env, portal_invoices)
     _load_users(env)
     env["ir.config_parameter"].sudo().set_param(PARAM, str(VERSION))
     return True
@@ -130,8 +129,8 @@ def _portal_user(env, partner, login):
     )
 
 
-def _portal_customer(env):
-    """A customer with PORTAL_INVOICES invoices, all open, one every few days over the last
+def _portal_customer(env, count):
+    """A customer with `count` invoices, all open, one every few days over the last
     year on 30-day terms (most of them overdue), created with Odoo's own invoice create and post."""
     env = env(context=dict(env.context, tracking_disable=True, mail_create_nolog=True, mail_notrack=True))
     company = env.company
@@ -150,13 +149,13 @@ def _portal_customer(env):
     journal = env["account.journal"].search([("type", "=", "sale"), ("company_id", "=", company.id)], limit=1)
     today = fields.Date.context_today(env.user)
     tax = company.account_sale_tax_id
-    for start in range(0, PORTAL_INVOICES, 250):
+    for start in range(0, count, 250):
         moves = env["account.move"].create(
             [
                 {
                     "move_type": "out_invoice",
                     "partner_id": partner.id,
-                    "invoice_date": today - timedelta(days=365 * index // PORTAL_INVOICES),
+                    "invoice_date": today - timedelta(days=365 * index // count),
                     "journal_id": journal.id,
                     "invoice_line_ids": [
                         Command.create(
@@ -169,7 +168,7 @@ def _portal_customer(env):
                         )
                     ],
                 }
-                for index in range(start, min(start + 250, PORTAL_INVOICES))
+                for index in range(start, min(start + 250, count))
             ]
         )
         moves.action_post()
