@@ -1,16 +1,26 @@
+import io
+import json
 import logging
 import re
-from datetime import timedelta
-
-from psycopg2.extras import Json
+from datetime import date, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 _logger = logging.getLogger(__name__)
 
-# Rows per INSERT statement.
-PAGE = 2000
+
+def _copy_text(value):
+    """`value` in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, dict | list):
+        value = json.dumps(value)
+    elif isinstance(value, date):
+        value = value.isoformat()
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 class PrototypesDone(Exception):
@@ -48,15 +58,16 @@ class ArBookWriter(models.AbstractModel):
         today = fields.Date.context_today(self)
         company = self.env.company
         currency = company.currency_id
+        taxes = {}  # amount: (untaxed, tax): amounts repeat, Odoo's tax computation is not cheap
         for line in plan:
             # "total" becomes what is left to pay once a credit note applies; "invoice" keeps the figures.
-            line["invoice"] = self._figures(line["term"], tax, line["price"] * line["quantity"], line["date"], 1)
+            line["invoice"] = self._figures(line["term"], tax, line["price"] * line["quantity"], line["date"], 1, taxes)
             line.update(due=line["invoice"]["due"], total=line["invoice"]["total"])
         generator._plan_payments(plan, rng, today, late_share)
         credited = [line for line in plan if line["credit"]]
         for line in credited:
             untaxed = currency.round(line["invoice"]["untaxed"] * line["credit"])
-            line["refund"] = self._figures(line["term"], tax, untaxed, line["date"], -1)
+            line["refund"] = self._figures(line["term"], tax, untaxed, line["date"], -1, taxes)
             line["total"] = currency.round(line["total"] - line["refund"]["total"])
         schedule = generator._payment_schedule(plan)
 
@@ -74,6 +85,10 @@ class ArBookWriter(models.AbstractModel):
         self._insert_refunds(credited, partners, proto, currency)
         self._insert_payments(payments, partners, proto, currency, today)
         self._insert_partials(plan, proto)
+        # The planner's statistics still describe the tables before the load: refresh them, as
+        # after any bulk load, or the queries that follow plan for empty tables.
+        for table in ("account_move", "account_move_line", "account_partial_reconcile", "ar_touchpoint"):
+            self.env.cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
         self.env.invalidate_all()
         self._after_posting(partners, plan, credited, payments)
         return {
@@ -107,16 +122,18 @@ class ArBookWriter(models.AbstractModel):
     # Figures, as Odoo computes them
 
     @api.model
-    def _figures(self, term, tax, price, day, sign):
+    def _figures(self, term, tax, price, day, sign, taxes):
         """Untaxed, tax, total, due date and early discount of a one-line invoice (sign 1) or
-        credit note (sign -1) of amount `price`."""
+        credit note (sign -1) of amount `price`; `taxes` remembers the taxes of each amount."""
         currency = self.env.company.currency_id
-        if tax:
-            taxes = tax.compute_all(price, currency, 1.0)
-            untaxed = taxes["total_excluded"]
-            tax_amount = currency.round(taxes["total_included"] - untaxed)
-        else:
-            untaxed, tax_amount = currency.round(price), 0.0
+        if price not in taxes:
+            if tax:
+                computed = tax.compute_all(price, currency, 1.0)
+                untaxed = computed["total_excluded"]
+                taxes[price] = untaxed, currency.round(computed["total_included"] - untaxed)
+            else:
+                taxes[price] = currency.round(price), 0.0
+        untaxed, tax_amount = taxes[price]
         terms = term._compute_terms(
             day, currency, self.env.company, sign * tax_amount, sign * tax_amount, sign, sign * untaxed, sign * untaxed
         )
@@ -333,21 +350,20 @@ class ArBookWriter(models.AbstractModel):
 
     @api.model
     def _insert(self, table, proto, rows):
-        """INSERT `rows` (dicts of the columns that differ) into `table`, every other column as
-        in the prototype row `proto`."""
+        """Write `rows` (dicts of the columns that differ) into `table`, every other column as in
+        the prototype row `proto`: PostgreSQL's COPY, the bulk load it is made for."""
+        if not rows:
+            return
         columns = list(proto)
-        template = "(" + ", ".join(["%s"] * len(columns)) + ")"
-        head = SQL("INSERT INTO %s (%s) VALUES ", SQL.identifier(table), SQL(", ").join(map(SQL.identifier, columns)))
-        for start in range(0, len(rows), PAGE):
-            values = [
-                SQL(template, *(self._adapt(row[column] if column in row else proto[column]) for column in columns))
-                for row in rows[start : start + PAGE]
-            ]
-            self.env.cr.execute(SQL("%s%s", head, SQL(", ").join(values)))
-
-    @staticmethod
-    def _adapt(value):
-        return Json(value) if isinstance(value, dict | list) else value
+        fixed = {column: _copy_text(value) for column, value in proto.items()}
+        data = io.StringIO()
+        for row in rows:
+            data.write("\t".join(_copy_text(row[column]) if column in row else fixed[column] for column in columns))
+            data.write("\n")
+        data.seek(0)
+        query = SQL("COPY %s (%s) FROM STDIN", SQL.identifier(table), SQL(", ").join(map(SQL.identifier, columns)))
+        # Odoo's cursor has no COPY: its psycopg2 cursor has.
+        self.env.cr._obj.copy_expert(query.code, data)
 
     @api.model
     def _followers(self, moves, proto):
