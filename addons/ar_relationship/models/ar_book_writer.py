@@ -386,140 +386,136 @@ class ArBookWriter(models.AbstractModel):
 
     @api.model
     def _insert_invoices(self, plan, partners, proto, currency):
-        move_ids = self._new_ids("account_move", len(plan))
-        kinds = list(proto["invoice_lines"][plan[0]["term"]])
-        line_ids = iter(self._new_ids("account_move_line", len(plan) * len(kinds)))
-        moves, lines, taxes = [], [], []
-        for line, move_id in zip(plan, move_ids, strict=True):
-            partner = partners[line["partner"]]
-            name, prefix, number = line["name"]
-            line["move_id"] = move_id
+        documents = []
+        for line in plan:
+            name = line["name"][0]
             paid = currency.is_zero(line["residual"]) and line["partials"]
-            moves.append(
+            documents.append(
                 {
-                    "_proto": proto["invoice"][line["term"]],
-                    "id": move_id,
-                    "name": name,
-                    "sequence_prefix": prefix,
-                    "sequence_number": number,
-                    "payment_reference": name,
-                    "partner_id": partner.id,
-                    "commercial_partner_id": partner.id,
-                    "partner_shipping_id": partner.id,
-                    "invoice_partner_display_name": partner.display_name,
-                    "invoice_payment_term_id": line["term"].id,
-                    "date": line["date"],
-                    "invoice_date": line["date"],
-                    "invoice_date_due": line["due"],
-                    **self._move_amounts(line["invoice"], 1),
-                    "amount_residual": line["residual"],
-                    "amount_residual_signed": line["residual"],
-                    "payment_state": "paid" if paid else ("partial" if line["partials"] else "not_paid"),
-                    "is_manually_modified": bool(line["partials"]),
+                    "line": line,
+                    "name": line["name"],
+                    "figures": line["invoice"],
+                    "sign": 1,
+                    "proto_move": proto["invoice"][line["term"]],
+                    "proto_lines": proto["invoice_lines"][line["term"]],
+                    "move": {
+                        "payment_reference": name,
+                        "amount_residual": line["residual"],
+                        "amount_residual_signed": line["residual"],
+                        "payment_state": "paid" if paid else ("partial" if line["partials"] else "not_paid"),
+                        "is_manually_modified": bool(line["partials"]),
+                    },
+                    "every_line": {},
+                    "lines": {
+                        "payment_term": {
+                            "name": name,
+                            "amount_residual": line["residual"],
+                            "amount_residual_currency": line["residual"],
+                            "reconciled": bool(paid),
+                            "full_reconcile_id": line.get("full_id"),
+                            "matching_number": line["matching"],
+                        },
+                        "product": {"quantity": line["quantity"], "price_unit": line["price"]},
+                    },
                 }
             )
-            term_lines = proto["invoice_lines"][line["term"]]
-            for kind in kinds:
-                line_id = next(line_ids)
-                values = {
-                    "_proto": term_lines[kind],
-                    "id": line_id,
-                    "move_id": move_id,
-                    "partner_id": partner.id,
-                    "move_name": name,
-                    "date": line["date"],
-                    "invoice_date": line["date"],
-                    **self._line_amounts(kind, line["invoice"], 1),
-                }
-                if kind == "payment_term":
-                    line["term_line_id"] = line_id
-                    values.update(
-                        name=name,
-                        date_maturity=line["due"],
-                        amount_residual=line["residual"],
-                        amount_residual_currency=line["residual"],
-                        reconciled=bool(paid),
-                        full_reconcile_id=line.get("full_id"),
-                        matching_number=line["matching"],
-                    )
-                elif kind == "product":
-                    values.update(quantity=line["quantity"], price_unit=line["price"])
-                    taxes += [
-                        {"account_move_line_id": line_id, "account_tax_id": tax_id} for tax_id in proto["tax_ids"]
-                    ]
-                lines.append(values)
-        self._insert_protos("account_move", moves)
-        self._insert_protos("account_move_line", lines)
-        self._insert("account_move_line_account_tax_rel", {"account_move_line_id": None, "account_tax_id": None}, taxes)
-        self._followers([(line["move_id"], partners[line["partner"]].id) for line in plan], proto)
+        self._insert_documents(documents, partners, proto)
+        for line, document in zip(plan, documents, strict=True):
+            line["move_id"], line["term_line_id"] = document["move_id"], document["payment_term_line_id"]
         _logger.info("book writer: %s invoices", len(plan))
 
     @api.model
     def _insert_refunds(self, credited, partners, proto, currency):
-        if not credited:
+        documents = [
+            {
+                "line": line,
+                "name": line["refund_name"],
+                "figures": line["refund"],
+                "sign": -1,
+                "proto_move": proto["refund"],
+                "proto_lines": proto["refund_lines"],
+                "move": {
+                    "ref": self.env._("Price adjustment on %s", line["name"][0]),
+                    "reversed_entry_id": line["move_id"],
+                },
+                "every_line": {"ref": self.env._("Price adjustment on %s", line["name"][0])},
+                "lines": {
+                    "payment_term": {
+                        "amount_residual": 0.0,
+                        "amount_residual_currency": 0.0,
+                        "full_reconcile_id": line.get("full_id"),
+                        "matching_number": line["matching"],
+                    },
+                    "product": {"price_unit": line["refund"]["untaxed"]},
+                },
+            }
+            for line in credited
+        ]
+        self._insert_documents(documents, partners, proto)
+        for line, document in zip(credited, documents, strict=True):
+            line["refund_line_id"] = document["payment_term_line_id"]
+
+    @api.model
+    def _insert_documents(self, documents, partners, proto):
+        """Invoices or credit notes: each move, its lines (product, tax, receivable), the tax of
+        its product line and its follower. A document names its prototypes and the values of its
+        own: "move", "every_line" and "lines" by kind of line."""
+        if not documents:
             return
-        move_ids = self._new_ids("account_move", len(credited))
-        kinds = list(proto["refund_lines"])
-        line_ids = iter(self._new_ids("account_move_line", len(credited) * len(kinds)))
+        move_ids = self._new_ids("account_move", len(documents))
+        line_ids = iter(self._new_ids("account_move_line", sum(len(doc["proto_lines"]) for doc in documents)))
         moves, lines, taxes = [], [], []
-        for line, move_id in zip(credited, move_ids, strict=True):
-            partner = partners[line["partner"]]
-            name, prefix, number = line["refund_name"]
-            refund = line["refund"]
-            ref = self.env._("Price adjustment on %s", line["name"][0])
-            line["refund_move_id"] = move_id
+        for document, move_id in zip(documents, move_ids, strict=True):
+            partner = partners[document["line"]["partner"]]
+            day, figures, sign = document["line"]["date"], document["figures"], document["sign"]
+            name, prefix, number = document["name"]
+            document["move_id"] = move_id
             moves.append(
                 {
-                    "_proto": proto["refund"],
+                    "_proto": document["proto_move"],
                     "id": move_id,
                     "name": name,
                     "sequence_prefix": prefix,
                     "sequence_number": number,
-                    "ref": ref,
-                    "reversed_entry_id": line["move_id"],
                     "partner_id": partner.id,
                     "commercial_partner_id": partner.id,
                     "partner_shipping_id": partner.id,
                     "invoice_partner_display_name": partner.display_name,
-                    "invoice_payment_term_id": line["term"].id,
-                    "date": line["date"],
-                    "invoice_date": line["date"],
-                    "invoice_date_due": refund["due"],
-                    **self._move_amounts(refund, -1),
+                    "invoice_payment_term_id": document["line"]["term"].id,
+                    "date": day,
+                    "invoice_date": day,
+                    "invoice_date_due": figures["due"],
+                    **self._move_amounts(figures, sign),
+                    **document["move"],
                 }
             )
-            for kind in kinds:
+            for kind, proto_line in document["proto_lines"].items():
                 line_id = next(line_ids)
-                values = {
-                    "_proto": proto["refund_lines"][kind],
-                    "id": line_id,
-                    "move_id": move_id,
-                    "partner_id": partner.id,
-                    "move_name": name,
-                    "ref": ref,
-                    "date": line["date"],
-                    "invoice_date": line["date"],
-                    **self._line_amounts(kind, refund, -1),
-                }
-                if kind == "payment_term":
-                    line["refund_line_id"] = line_id
-                    values.update(
-                        date_maturity=refund["due"],
-                        amount_residual=0.0,
-                        amount_residual_currency=0.0,
-                        full_reconcile_id=line.get("full_id"),
-                        matching_number=line["matching"],
-                    )
-                elif kind == "product":
-                    values.update(price_unit=refund["untaxed"])
+                document[f"{kind}_line_id"] = line_id
+                lines.append(
+                    {
+                        "_proto": proto_line,
+                        "id": line_id,
+                        "move_id": move_id,
+                        "partner_id": partner.id,
+                        "move_name": name,
+                        "date": day,
+                        "invoice_date": day,
+                        **self._line_amounts(kind, figures, sign),
+                        **document["every_line"],
+                        **document["lines"].get(kind, {}),
+                    }
+                )
+                if kind == "product":
                     taxes += [
                         {"account_move_line_id": line_id, "account_tax_id": tax_id} for tax_id in proto["tax_ids"]
                     ]
-                lines.append(values)
         self._insert_protos("account_move", moves)
         self._insert_protos("account_move_line", lines)
         self._insert("account_move_line_account_tax_rel", {"account_move_line_id": None, "account_tax_id": None}, taxes)
-        self._followers([(line["refund_move_id"], partners[line["partner"]].id) for line in credited], proto)
+        self._followers(
+            [(document["move_id"], partners[document["line"]["partner"]].id) for document in documents], proto
+        )
 
     @api.model
     def _insert_payments(self, payments, partners, proto, currency, today):
@@ -677,6 +673,7 @@ class ArBookWriter(models.AbstractModel):
         else:
             balance = sign * figures["total"]
             extra = {
+                "date_maturity": figures["due"],
                 "amount_residual": balance,
                 "amount_residual_currency": balance,
                 "discount_date": figures["discount_date"],
