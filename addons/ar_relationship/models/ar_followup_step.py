@@ -313,8 +313,15 @@ class ArFollowupStep(models.Model):
                 }
             ]
         )
+        # One write per level reached, not per invoice. Only follow-up fields change, never the
+        # journal items: skip_invoice_sync spares the resync of every line of every invoice,
+        # which took most of a run's time.
+        reached = defaultdict(list)
         for invoice, target in item["targets"].items():
-            invoice.write({"ar_followup_level_id": target.id, "ar_followup_date": today})
+            reached[target].append(invoice.id)
+        Move = self.env["account.move"].with_context(skip_invoice_sync=True)
+        for target, invoice_ids in reached.items():
+            Move.browse(invoice_ids).write({"ar_followup_level_id": target.id, "ar_followup_date": today})
         return step
 
     def _schedule_activity(self, step, activity_type, summary, note):

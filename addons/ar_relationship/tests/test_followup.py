@@ -331,3 +331,39 @@ class TestFollowup(ArAccountingCase):
         self.assertEqual(
             self.customer.activity_ids.filtered(lambda a: "Follow-up" in a.summary).user_id, self.collector
         )
+
+    def test_a_run_costs_the_same_queries_for_3_or_30_invoices_of_a_customer(self):
+        few, many = self._customer("Few Invoices Ltd"), self._customer("Many Invoices Ltd")
+        for customer, count in ((few, 3), (many, 30)):
+            customer.ar_collector_id = self.collector
+            for _index in range(count):
+                self._invoice(customer, self._day("2026-01-01"), amount=100.0)
+        for mode, threshold in (("auto", 0.0), ("human", 1.0)):
+            with self.subTest(mode=mode), freeze_time("2026-02-16"):
+                self.env.company.ar_followup_human_amount = threshold
+                with self.env.cr.savepoint() as savepoint:
+                    # The first step warms the caches (templates, rights, translations).
+                    self.assertEqual(self.Step._run(self.customer).mode, mode)
+                    queries, invoices = {}, {}
+                    for customer in (few, many):
+                        self.env.flush_all()
+                        self.env.invalidate_all()
+                        start = self.env.cr.sql_log_count
+                        step = self.Step._run(customer)
+                        self.env.flush_all()
+                        queries[customer.name] = self.env.cr.sql_log_count - start
+                        invoices[customer.name] = (
+                            step.mode,
+                            len(step.invoice_ids),
+                            step.invoice_ids.ar_followup_level_id,
+                        )
+                    # Each mode starts from invoices not yet followed up.
+                    savepoint.close(rollback=True)
+                self.assertEqual(
+                    invoices,
+                    {
+                        "Few Invoices Ltd": (mode, 3, self.levels["second"]),
+                        "Many Invoices Ltd": (mode, 30, self.levels["second"]),
+                    },
+                )
+                self.assertEqual(queries["Many Invoices Ltd"], queries["Few Invoices Ltd"], queries)
