@@ -6,6 +6,7 @@ from werkzeug.exceptions import NotFound
 from odoo import SUPERUSER_ID, fields, http
 from odoo.addons.account_payment.controllers.portal import PortalAccount
 from odoo.addons.payment import utils as payment_utils
+from odoo.addons.portal.controllers.portal import pager as portal_pager
 from odoo.exceptions import UserError, ValidationError
 from odoo.fields import Command
 from odoo.http import request
@@ -32,6 +33,11 @@ class ArCustomerPortal(PortalAccount):
 
     # Records a customer may create through one route in RATE_WINDOW.
     _ar_rate_limit = 10
+    # Open invoices per page of the account page: rendering the rows is what costs, and a
+    # customer with a thousand open invoices pays or disputes a few at a time.
+    _ar_invoices_per_page = 50
+    # Promises and disputes listed on the account page; the others are counted.
+    _ar_recent_limit = 10
 
     # ------------------------------------------------------------------------------------
     # Who is asking
@@ -76,7 +82,7 @@ class ArCustomerPortal(PortalAccount):
     # ------------------------------------------------------------------------------------
     # What the customer owns
 
-    def _ar_open_invoices(self, partner, overdue_only=False):
+    def _ar_open_invoices_domain(self, partner, overdue_only=False):
         domain = [
             ("commercial_partner_id", "=", partner.id),
             ("move_type", "=", "out_invoice"),
@@ -86,7 +92,20 @@ class ArCustomerPortal(PortalAccount):
         ]
         if overdue_only:
             domain.append(("invoice_date_due", "<", fields.Date.context_today(partner)))
-        return request.env["account.move"].sudo().search(domain, order="invoice_date_due, id")
+        return domain
+
+    def _ar_open_invoices(self, partner, overdue_only=False, limit=None, offset=0):
+        """The customer's open invoices, oldest due first."""
+        return (
+            request.env["account.move"]
+            .sudo()
+            .search(
+                self._ar_open_invoices_domain(partner, overdue_only=overdue_only),
+                order="invoice_date_due, id",
+                limit=limit,
+                offset=offset,
+            )
+        )
 
     def _ar_invoices_from(self, partner, ids, overdue_only=False):
         """The open invoices of `partner` among `ids` (a list or a comma-separated string). Any id
@@ -172,12 +191,28 @@ class ArCustomerPortal(PortalAccount):
                 request.env._("You have sent many requests in the last minutes: please try again a little later.")
             )
 
-    def _ar_account_values(self, partner, link):
+    def _ar_account_values(self, partner, link, page=1):
         """Everything the account page shows, in a number of queries that does not depend on
-        how many invoices, promises or payments the customer has."""
+        how many invoices, promises or payments the customer has. The balance, the aging and the
+        totals are over all the open invoices; the list shows one page of them."""
         partner = partner.sudo()
         statement = partner._ar_statement_data()[partner.id]
-        invoices = self._ar_open_invoices(partner)
+        invoice_count = request.env["account.move"].sudo().search_count(self._ar_open_invoices_domain(partner))
+        pager = portal_pager(
+            url="/my/ar",
+            total=invoice_count,
+            page=page,
+            step=self._ar_invoices_per_page,
+        )
+        invoices = self._ar_open_invoices(partner, limit=self._ar_invoices_per_page, offset=pager["offset"])
+        invoice_range = None
+        if pager["page_count"] > 1:
+            invoice_range = request.env._(
+                "%(first)s-%(last)s of %(total)s, oldest due first",
+                first=pager["offset"] + 1,
+                last=pager["offset"] + len(invoices),
+                total=invoice_count,
+            )
         disputed = invoices._ar_disputed_amounts()
         today = fields.Date.context_today(partner)
         promises = request.env["ar.promise"].sudo().search([("partner_id", "=", partner.id), ("state", "=", "open")])
@@ -209,6 +244,7 @@ class ArCustomerPortal(PortalAccount):
             "currency": partner.env.company.currency_id,
             "statement": statement,
             "invoices": invoices,
+            "pager": pager,
             "disputed": disputed,
             "promised_ids": set(promises.invoice_ids.ids),
             "today": today,
@@ -217,7 +253,16 @@ class ArCustomerPortal(PortalAccount):
             "plan": plan,
             "next_line": next_line,
             "bucket_labels": self._ar_bucket_labels(),
+            "recent_limit": self._ar_recent_limit,
+            "invoice_range": invoice_range,
+            "promises_more": self._ar_more_label(promises),
+            "disputes_more": self._ar_more_label(disputes),
         }
+
+    def _ar_more_label(self, records):
+        """What is left out of a list bounded to the recent ones, or nothing."""
+        more = len(records) - self._ar_recent_limit
+        return request.env._("and %s more: your collector has them all.", more) if more > 0 else None
 
     @staticmethod
     def _ar_bucket_labels():
@@ -253,12 +298,12 @@ class ArCustomerPortal(PortalAccount):
     # ------------------------------------------------------------------------------------
     # The account page and the statement
 
-    @http.route("/my/ar", type="http", auth="public", website=True, sitemap=False)
-    def portal_ar_account(self, token=None, **kwargs):
+    @http.route(["/my/ar", "/my/ar/page/<int:page>"], type="http", auth="public", website=True, sitemap=False)
+    def portal_ar_account(self, token=None, page=1, **kwargs):
         partner, _contact, link = self._ar_access(token)
         if not partner:
             return self._ar_refuse()
-        values = self._ar_account_values(partner, link)
+        values = self._ar_account_values(partner, link, page=page)
         values["message"] = {
             "paid": request.env._("Thank you: your payment is being processed."),
             "promise": request.env._("Thank you: your promise to pay was sent to your collector."),

@@ -94,6 +94,7 @@ def _transaction_params(case, method):
 # comes from who asks, not from what is asked.
 ROUTES = {
     "/my/ar": Route(lambda case, method: Attempt("/my/ar"), own_page=("GET", "POST")),
+    "/my/ar/page/<int:page>": Route(lambda case, method: Attempt("/my/ar/page/2"), own_page=("GET", "POST")),
     "/my/ar/statement": Route(lambda case, method: Attempt("/my/ar/statement"), own_page=("GET", "POST")),
     "/my/ar/invoice/<int:invoice_id>": Route(lambda case, method: Attempt(f"/my/ar/invoice/{case.invoices_a[0].id}")),
     "/my/ar/pay": Route(

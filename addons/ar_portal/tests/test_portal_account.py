@@ -321,3 +321,29 @@ class TestPortalAccount(ArPortalCase):
         self._invoices(self.customer_a, [10.0 + index for index in range(45)])
         fifty = self._page_queries("/my/ar")
         self.assertEqual(five, fifty, f"/my/ar costs {five} queries with 5 open invoices and {fifty} with 50")
+
+    def test_account_page_lists_open_invoices_by_page_with_totals_over_all(self):
+        self.authenticate("ar_portal_a", "ar_portal_a")
+        five = self._page_queries("/my/ar")
+        older = self._invoices(self.customer_a, [10.0] * 50, days_overdue=40)
+        first = self.url_open("/my/ar").text
+        second = self.url_open("/my/ar/page/2").text
+        listed = [re.findall(r'data-invoice="([^"]+)"', page) for page in (first, second)]
+        self.assertEqual(listed[0], older.sorted(lambda move: (move.invoice_date_due, move.id)).mapped("name"))
+        self.assertEqual(
+            listed[1], self.invoices_a.sorted(lambda move: (move.invoice_date_due, move.id)).mapped("name")
+        )
+        self.assertIn('href="/my/ar/page/2"', first)
+        self.assertIn("51-53 of 53", second)
+        for page in (first, second):
+            self.assertIn("1,250.00", page, "the balance of all 53 invoices, on every page")
+        self.assertEqual(re.findall(r'data-invoice="([^"]+)"', self.url_open("/my/ar?page=2").text), listed[1])
+        self.assertEqual(re.findall(r'data-invoice="([^"]+)"', self.url_open("/my/ar/page/9").text), listed[1])
+        queries = {url: self._page_queries(url) for url in ("/my/ar", "/my/ar/page/2")}
+        self.assertEqual(
+            set(queries.values()), {five}, f"/my/ar costs {five} queries with 3 invoices, {queries} with 53"
+        )
+        values = self._transaction(self.invoices_a[-1] | older[0])
+        transaction = self.env["payment.transaction"].search([("reference", "=", values["reference"])])
+        self.assertEqual(transaction.invoice_ids, self.invoices_a[-1] | older[0], "invoices of two pages paid at once")
+        self.assertEqual(transaction.amount, 410.0)
