@@ -21,6 +21,12 @@ def main():
         default=0.3,
         help="share of the fully paid invoices that were paid after their due date",
     )
+    parser.add_argument(
+        "--open-share",
+        type=float,
+        default=0.0,
+        help="share of the invoices already due that are still unpaid (at least)",
+    )
     parser.add_argument("--months", type=int, default=18)
     args = parser.parse_args()
 
@@ -32,7 +38,12 @@ def main():
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             stats = env["ar.book.generator"].generate(
-                args.customers, args.invoices, seed=args.seed, late_share=args.late_share, months=args.months
+                args.customers,
+                args.invoices,
+                seed=args.seed,
+                late_share=args.late_share,
+                months=args.months,
+                open_share=args.open_share,
             )
     except odoo.exceptions.UserError as error:
         print(f"ar generate: {error}", file=sys.stderr)

@@ -152,20 +152,26 @@ class ArBookGenerator(models.AbstractModel):
     _description = "Receivable book generator"
 
     @api.model
-    def generate(self, customers, invoices, seed=0, late_share=0.3, months=18, batch_size=500, bulk=True):
+    def generate(
+        self, customers, invoices, seed=0, late_share=0.3, months=18, batch_size=500, bulk=True, open_share=0.0
+    ):
         """Create `customers` companies and `invoices` invoices over the last `months` months.
 
         Among the invoices that end up fully paid, the share paid after their due date is
-        `late_share`. The same arguments on the same database give the same book, whether it is
+        `late_share`; among the invoices already due, at least `open_share` are still unpaid
+        (overdue). The same arguments on the same database give the same book, whether it is
         written in `bulk` (fast, for big books) or record by record through the ORM.
         """
         if customers < 1 or invoices < customers:
             raise UserError(self.env._("A book needs at least one customer and one invoice per customer."))
         if not 0 <= late_share <= 1:
             raise UserError(self.env._("The share of late payments must be between 0 and 1."))
+        if not 0 <= open_share <= 1:
+            raise UserError(self.env._("The share of unpaid invoices must be between 0 and 1."))
         rng = random.Random(seed)
         partners, profiles = self._create_customers(customers, rng)
-        return self._build_book(partners, profiles, invoices, rng, months, late_share, batch_size, bulk=bulk)
+        shares = {"late": late_share, "open": open_share}
+        return self._build_book(partners, profiles, invoices, rng, months, shares, batch_size, bulk=bulk)
 
     @api.model
     def _load_demo(self):
@@ -175,7 +181,7 @@ class ArBookGenerator(models.AbstractModel):
             partners |= self.env.ref(f"ar_relationship.{xmlid}")
             profiles.append(profile)
         rng = random.Random(42)
-        self._build_book(partners, profiles, 20 * len(partners), rng, months=18, late_share=None)
+        self._build_book(partners, profiles, 20 * len(partners), rng, months=18, shares=None)
         self._post_demo_dispute(partners[list(DEMO_PROFILES).index("res_partner_ar_disputer_demo")])
 
     # ------------------------------------------------------------------------------------
@@ -227,7 +233,9 @@ class ArBookGenerator(models.AbstractModel):
     # The book
 
     @api.model
-    def _build_book(self, partners, profiles, count, rng, months, late_share, batch_size=500, bulk=False):
+    def _build_book(self, partners, profiles, count, rng, months, shares, batch_size=500, bulk=False):
+        """`shares`: the late and open shares asked (see generate), or None for the demo book,
+        whose customers behave as their profiles say."""
         # A generated book needs no "created" log nor field tracking on each of its records.
         self = self.with_context(tracking_disable=True, mail_create_nolog=True, mail_notrack=True)
         today = fields.Date.context_today(self)
@@ -269,7 +277,7 @@ class ArBookGenerator(models.AbstractModel):
         plan.sort(key=lambda line: line["date"])
 
         if bulk and self.env["ar.book.writer"]._supported(plan, tax):
-            return self.env["ar.book.writer"]._write_book(self, partners, plan, rng, late_share, journal, bank, tax)
+            return self.env["ar.book.writer"]._write_book(self, partners, plan, rng, shares, journal, bank, tax)
         invoices = self.env["account.move"]
         for start in range(0, len(plan), batch_size):
             chunk = plan[start : start + batch_size]
@@ -304,7 +312,7 @@ class ArBookGenerator(models.AbstractModel):
             line["due"] = invoice.invoice_date_due
             line["total"] = invoice.amount_total
 
-        self._plan_payments(plan, rng, today, late_share)
+        self._plan_payments(plan, rng, today, shares)
         self._create_credit_notes(plan, journal, batch_size)
         payments = self._create_payments(plan, bank, batch_size)
         return {
@@ -314,7 +322,7 @@ class ArBookGenerator(models.AbstractModel):
             "payments": len(payments),
         }
 
-    def _plan_payments(self, plan, rng, today, late_share):
+    def _plan_payments(self, plan, rng, today, shares):
         """Decide, per invoice, a credit note share, the payments (date and share) and lateness."""
         for line in plan:
             profile = PROFILES[line["profile"]]
@@ -338,8 +346,9 @@ class ArBookGenerator(models.AbstractModel):
         if disputed:
             line = min(disputed, key=lambda line: abs((today - timedelta(days=45) - line["due"]).days))
             line.update(late=True, late_days=UNPAID_DAYS, credit=0.0, split=False, short=0.0)
-        if late_share is not None:
-            self._calibrate_lateness(plan, rng, today, late_share)
+        if shares is not None:
+            self._leave_open(plan, rng, today, shares["open"])
+            self._calibrate_lateness(plan, rng, today, shares["late"])
         for line in plan:
             line["pay_date"] = self._pay_date(line)
 
@@ -347,6 +356,16 @@ class ArBookGenerator(models.AbstractModel):
         if line["late"]:
             return line["due"] + timedelta(days=line["late_days"])
         return line["date"] + timedelta(days=line["early_days"])
+
+    def _leave_open(self, plan, rng, today, open_share):
+        """Leave unpaid `open_share` of the invoices already due, the worse payers first."""
+        due = [line for line in plan if line["due"] < today]
+        if not open_share or not due:
+            return
+        weights = [PROFILES[line["profile"]]["propensity"] + 0.01 for line in due]
+        keyed = sorted(zip(due, weights, strict=True), key=lambda cw: rng.random() ** (1 / cw[1]), reverse=True)
+        for line, _w in keyed[: round(open_share * len(due))]:
+            line.update(late=True, late_days=UNPAID_DAYS, short=0.0)
 
     def _calibrate_lateness(self, plan, rng, today, late_share):
         """Flip the lateness of some invoices so that, among the invoices fully paid by today,
@@ -358,7 +377,7 @@ class ArBookGenerator(models.AbstractModel):
         for line in plan:
             # A late payment that would fall after today is capped so that it lands today at the
             # latest: the book then shows it paid late instead of still open.
-            if line["late"] and line["due"] < today and rng.random() < 0.7:
+            if line["late"] and line["late_days"] != UNPAID_DAYS and line["due"] < today and rng.random() < 0.7:
                 line["late_days"] = min(line["late_days"], (today - line["due"]).days)
         paid = [line for line in plan if settled(line)]
         late = [line for line in paid if line["late"]]

@@ -54,7 +54,7 @@ class ArBookWriter(models.AbstractModel):
         )
 
     @api.model
-    def _write_book(self, generator, partners, plan, rng, late_share, journal, bank, tax):
+    def _write_book(self, generator, partners, plan, rng, shares, journal, bank, tax):
         today = fields.Date.context_today(self)
         company = self.env.company
         currency = company.currency_id
@@ -63,7 +63,7 @@ class ArBookWriter(models.AbstractModel):
             # "total" becomes what is left to pay once a credit note applies; "invoice" keeps the figures.
             line["invoice"] = self._figures(line["term"], tax, line["price"] * line["quantity"], line["date"], 1, taxes)
             line.update(due=line["invoice"]["due"], total=line["invoice"]["total"])
-        generator._plan_payments(plan, rng, today, late_share)
+        generator._plan_payments(plan, rng, today, shares)
         credited = [line for line in plan if line["credit"]]
         for line in credited:
             untaxed = currency.round(line["invoice"]["untaxed"] * line["credit"])

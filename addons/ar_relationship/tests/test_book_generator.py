@@ -81,12 +81,22 @@ class TestBookGenerator(TransactionCase):
         self.assertEqual(first, self._signature(3))
         self.assertNotEqual(first, self._signature(4))
 
+    def test_open_share_leaves_due_invoices_unpaid(self):
+        _stats, partners = self._generate(open_share=0.3, seed=5)
+        invoices = self._book(partners).filtered(lambda m: m.move_type == "out_invoice")
+        due = invoices.filtered(lambda m: m.invoice_date_due < date.today())
+        overdue = due.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
+        self.assertGreaterEqual(len(overdue), round(0.3 * len(due)))
+        self.assertLess(len(overdue), round(0.5 * len(due)))
+
     def test_bad_arguments_create_nothing(self):
         count = self.env["account.move"].search_count([])
         with self.assertRaisesRegex(UserError, "at least one customer"):
             self.env["ar.book.generator"].generate(customers=0, invoices=10)
         with self.assertRaisesRegex(UserError, "between 0 and 1"):
             self.env["ar.book.generator"].generate(customers=2, invoices=10, late_share=1.5)
+        with self.assertRaisesRegex(UserError, "unpaid invoices must be between 0 and 1"):
+            self.env["ar.book.generator"].generate(customers=2, invoices=10, open_share=-0.1)
         self.assertEqual(self.env["account.move"].search_count([]), count)
 
     # ------------------------------------------------------------------------------------
