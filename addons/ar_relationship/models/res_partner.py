@@ -604,24 +604,51 @@ class ResPartner(models.Model):
             }
             for partner in partners
         }
-        for line in open_lines:
-            open_amount = currency.round(line.balance - applied[line.id])
+        # A long statement has thousands of open lines: their fields in one query, not one
+        # attribute at a time through the ORM.
+        open_lines.flush_recordset(
+            ["balance", "date_maturity", "date", "partner_id", "payment_id", "statement_line_id"]
+        )
+        self.env["account.move"].flush_model(["name", "ref", "move_type", "invoice_date"])
+        self.env["res.partner"].flush_model(["commercial_partner_id"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT line.id, line.balance, COALESCE(line.date_maturity, line.date), line.date,
+                          partner.commercial_partner_id, move.name, move.ref, move.move_type, move.invoice_date,
+                          line.payment_id IS NOT NULL OR line.statement_line_id IS NOT NULL
+                     FROM account_move_line line
+                     JOIN account_move move ON move.id = line.move_id
+                     JOIN res_partner partner ON partner.id = line.partner_id
+                    WHERE line.id = ANY(%s)""",
+                open_lines.ids,
+            )
+        )
+        rows = {row[0]: row for row in self.env.cr.fetchall()}
+        sale_types = self.env["account.move"].get_sale_types(include_receipts=True)
+        for line_id in open_lines.ids:
+            _id, balance, date_due, day, partner_id, name, ref, move_type, invoice_date, is_payment = rows[line_id]
+            open_amount = currency.round(balance - applied[line_id])
             if currency.is_zero(open_amount):
                 continue
-            statement = statements[line.partner_id.commercial_partner_id.id]
-            date_due = line.date_maturity or line.date
+            statement = statements[partner_id]
             days = (date_to - date_due).days
             # Like Odoo's aged receivable, a credit (credit note, payment not yet applied) sits in
             # the bucket of its own date, so that the buckets add up to the balance.
             bucket = next(key for key, most in AGING_BUCKETS if most is None or days <= most)
+            if move_type == "out_refund":
+                kind = "credit_note"
+            elif move_type in sale_types:
+                kind = "invoice"
+            else:
+                kind = "payment" if is_payment else "entry"
             statement["open_items"].append(
                 {
-                    "name": line.move_id.name,
-                    "ref": line.move_id.ref or "",
-                    "kind": self._ar_statement_kind(line),
-                    "date": line.move_id.invoice_date or line.date,
+                    "name": name,
+                    "ref": ref or "",
+                    "kind": kind,
+                    "date": invoice_date or day,
                     "date_due": date_due,
-                    "amount": currency.round(line.balance),
+                    "amount": currency.round(balance),
                     "open": open_amount,
                     "days_overdue": max(days, 0) if open_amount > 0 else 0,
                     "bucket": bucket,
@@ -656,17 +683,6 @@ class ResPartner(models.Model):
             statement["payment_total"] = currency.round(sum(payment["amount"] for payment in statement["payments"]))
             statement["balance"] = currency.round(statement["balance"])
         return statements
-
-    @api.model
-    def _ar_statement_kind(self, line):
-        move = line.move_id
-        if move.move_type == "out_refund":
-            return "credit_note"
-        if move.is_sale_document(include_receipts=True):
-            return "invoice"
-        if line.payment_id or line.statement_line_id:
-            return "payment"
-        return "entry"
 
     def _ar_statement_contact(self):
         """Who the statement of this customer is addressed to: its billing contact, else its

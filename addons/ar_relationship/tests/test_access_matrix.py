@@ -54,7 +54,13 @@ CRUD = {
 }
 # Abstract models have no table and no access rights: their public methods are services, tested
 # in test_company_isolation (KPIs, workbook) or by their own tests (statement report, generator).
-ABSTRACT = {"ar.kpi", "ar.xlsx.pack", "ar.book.generator", "report.ar_relationship.report_ar_statement"}
+ABSTRACT = {
+    "ar.kpi",
+    "ar.xlsx.pack",
+    "ar.book.generator",
+    "ar.book.writer",
+    "report.ar_relationship.report_ar_statement",
+}
 OPERATIONS = {"r": "read", "w": "write", "c": "create", "u": "unlink"}
 
 # Every button of type object in the suite's views: what each user gets when clicking it, ok
