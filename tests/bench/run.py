@@ -270,8 +270,8 @@ def case_portal_statement(bench):
             odoo_page["p50"],
             f"p50 server time over {count} requests each, customer with {open_count} open invoices; "
             f"p95 {ours['p95']:.3f} s vs {odoo_page['p95']:.3f} s; SQL queries per request "
-            f"{ours['queries']:.0f} vs {odoo_page['queries']:.0f} (/my/ar lists every open invoice, "
-            f"/my/invoices a page of 20)",
+            f"{ours['queries']:.0f} vs {odoo_page['queries']:.0f} (/my/ar: totals over every open invoice "
+            f"and a page of 50 of them; /my/invoices: a page of 80)",
         )
     ]
 
