@@ -35,6 +35,19 @@ class ArAccountingCase(AccountTestInvoicingCommon):
         cls.bank = cls.company_data["default_journal_bank"]
 
     @classmethod
+    def _default_ladder(cls):
+        """The default follow-up levels (-3, 3, 15, 30 and 45 days), copied for the test company,
+        by key; no amount routes a reminder to a person."""
+        cls.env.company.ar_followup_human_amount = 0
+        return {
+            key: cls.env.ref(f"ar_relationship.ar_followup_level_{key}")
+            .sudo()
+            .copy({"company_id": cls.env.company.id})
+            .with_env(cls.env)
+            for key in ("courtesy", "first", "second", "call", "final")
+        }
+
+    @classmethod
     def _customer(cls, name):
         customer = cls.env["res.partner"].create({"name": name, "is_company": True})
         cls.env["res.partner"].create(

@@ -9,8 +9,6 @@ from odoo.tests import tagged
 from ..models.ar_followup_step import ArFollowupStep
 from .ar_common import ArAccountingCase, ar_users
 
-LEVELS = ("courtesy", "first", "second", "call", "final")
-
 
 class Crash(BaseException):
     """The worker dies (killed, out of memory): not an error the engine can catch and go on from."""
@@ -21,15 +19,7 @@ class TestFollowup(ArAccountingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.ar_followup_human_amount = 0
-        # The default ladder, for the test company: -3, 3, 15, 30 and 45 days.
-        cls.levels = {
-            key: cls.env.ref(f"ar_relationship.ar_followup_level_{key}")
-            .sudo()
-            .copy({"company_id": cls.env.company.id})
-            .with_env(cls.env)
-            for key in LEVELS
-        }
+        cls.levels = cls._default_ladder()
         cls.Step = cls.env["ar.followup.step"]
         cls.viewer, cls.collector, cls.manager = ar_users(cls.env)
         cls.collector.partner_id.phone = "+1 555 0100"

@@ -60,14 +60,7 @@ class TestFollowupFaults(ArAccountingCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.env.company.ar_followup_human_amount = 0
-        cls.levels = {
-            key: cls.env.ref(f"ar_relationship.ar_followup_level_{key}")
-            .sudo()
-            .copy({"company_id": cls.env.company.id})
-            .with_env(cls.env)
-            for key in ("courtesy", "first", "second", "call", "final")
-        }
+        cls.levels = cls._default_ladder()
         cls.Step = cls.env["ar.followup.step"]
         _viewer, cls.collector, _manager = ar_users(cls.env)
         # Six customers with two invoices each, all due for the second level on the run day.
