@@ -12,11 +12,14 @@ class ArPortalCase(HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.today = fields.Date.context_today(cls.env.user)
         cls.company = cls.env.company
         cls.currency = cls.company.currency_id
         cls.customer_a, cls.user_a = cls._customer("Fjord Bakery", "ar_portal_a")
         cls.customer_b, cls.user_b = cls._customer("Harbour Tools", "ar_portal_b")
+        # Today as the portal sees it, in the customer's time zone (none: UTC); around midnight
+        # the administrator's can already be a day ahead.
+        customer_env = cls.user_a.with_user(cls.user_a).with_context(tz=cls.user_a.tz)
+        cls.today = fields.Date.context_today(customer_env)
         cls.invoices_a = cls._invoices(cls.customer_a, [100.0, 250.0, 400.0])
         cls.invoices_b = cls._invoices(cls.customer_b, [300.0])
         cls.provider = cls.env.ref("payment.payment_provider_demo")
