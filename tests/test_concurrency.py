@@ -284,15 +284,15 @@ def test_payment_waiting_for_the_follow_up_lock_is_retried_not_refused(registry)
     (payer,) = customers(registry, "Waiting payer", 1)
     invoice_ids = transaction(registry, lambda env: env["account.move"].search([("partner_id", "=", payer)]).ids)
     go = threading.Event()
-    take_step = ArFollowupStep._take_step
+    take_steps = ArFollowupStep._take_steps
     dbname = registry.db_name
 
-    def take_step_then_hold(step_model, item, *args):
-        step = take_step(step_model, item, *args)
+    def take_steps_then_hold(step_model, items, *args):
+        steps = take_steps(step_model, items, *args)
         # The reminder is written, the invoices locked and not yet committed: the payment comes now.
         go.set()
         assert wait_until_someone_waits_for_a_lock(dbname), "the payment never waited for the lock"
-        return step
+        return steps
 
     attempts = []
 
@@ -303,7 +303,7 @@ def test_payment_waiting_for_the_follow_up_lock_is_retried_not_refused(registry)
         go.wait(TIMEOUT)
         request(registry, lambda env: pay_on_the_portal(env, invoice_ids), attempts)
 
-    with patch.object(ArFollowupStep, "_take_step", take_step_then_hold):
+    with patch.object(ArFollowupStep, "_take_steps", take_steps_then_hold):
         escaped = concurrently(cron, customer)
     assert escaped == {}
     assert len(attempts) >= 2, "the payment met the follow-up's lock and was retried"

@@ -21,6 +21,8 @@ MODES = [
 ]
 # The modes the engine acts on; the others are shown in the preview only.
 ACTIONABLE = ("auto", "human")
+# Customers taken at once by the engine; a failing batch is taken again one customer at a time.
+EXECUTE_BATCH = 100
 
 
 class ArFollowupStep(models.Model):
@@ -222,116 +224,167 @@ class ArFollowupStep(models.Model):
         error added to the list, and the others go on; without it, the error is raised."""
         today = today or fields.Date.context_today(self)
         steps = self.browse()
-        for item in items:
-            invoices = self.env["account.move"].browse([invoice.id for invoice in item["targets"]])
-            try:
-                with self.env.cr.savepoint():
-                    if not self._lock_invoices(invoices, item["targets"]):
-                        continue
-                    steps |= self._take_step(item, invoices, today, approved_by)
-            except (errors.SerializationFailure, errors.LockNotAvailable):
-                _logger.info("follow-up: %s is being processed by another run", item["partner"].display_name)
-                self.env.invalidate_all()
-            except Exception as error:
-                if failures is None or self.env.cr.closed:
-                    raise
-                _logger.exception("follow-up: the step of %s failed", item["partner"].display_name)
-                self.env.invalidate_all()
-                failures.append((item, error))
+        for batch in split_every(EXECUTE_BATCH, items, list):
+            # A batch goes through at once, which is what makes a run fast; when it fails, its
+            # customers are taken one by one, so that only the failing one is left out.
+            if len(batch) > 1:
+                try:
+                    with self.env.cr.savepoint():
+                        steps |= self._take_steps(self._lock_invoices(batch), today, approved_by)
+                    continue
+                except Exception:
+                    if self.env.cr.closed:
+                        raise
+                    _logger.info("follow-up: a batch of %s customers failed, taking them one by one", len(batch))
+                    self.env.invalidate_all()
+            for item in batch:
+                try:
+                    with self.env.cr.savepoint():
+                        steps |= self._take_steps(self._lock_invoices([item]), today, approved_by)
+                except (errors.SerializationFailure, errors.LockNotAvailable):
+                    _logger.info("follow-up: %s is being processed by another run", item["partner"].display_name)
+                    self.env.invalidate_all()
+                except Exception as error:
+                    if failures is None or self.env.cr.closed:
+                        raise
+                    _logger.exception("follow-up: the step of %s failed", item["partner"].display_name)
+                    self.env.invalidate_all()
+                    failures.append((item, error))
         return steps
 
-    def _lock_invoices(self, invoices, targets):
-        """Lock the invoices of a step and check that nobody took it in the meantime."""
-        self.env.cr.execute(
-            SQL("SELECT id FROM account_move WHERE id IN %s FOR NO KEY UPDATE NOWAIT", tuple(invoices.ids))
+    def _lock_invoices(self, items):
+        """Lock the invoices of `items` and keep the items whose step nobody took in the
+        meantime. Raises LockNotAvailable when another transaction holds one of them."""
+        Move = self.env["account.move"]
+        Move.flush_model(["ar_followup_level_id"])
+        ids = [invoice.id for item in items for invoice in item["targets"]]
+        done = dict(
+            self.env.execute_query(
+                SQL(
+                    """SELECT move.id, level.delay
+                         FROM account_move move
+                    LEFT JOIN ar_followup_level level ON level.id = move.ar_followup_level_id
+                        WHERE move.id IN %s
+                          FOR NO KEY UPDATE OF move NOWAIT""",
+                    tuple(ids),
+                )
+            )
         )
-        invoices.invalidate_recordset(["ar_followup_level_id"])
-        for invoice, level in targets.items():
-            done = invoice.ar_followup_level_id
-            if done and done.delay >= level.delay:
-                return False
-        return True
+        Move.browse(ids).invalidate_recordset(["ar_followup_level_id"])
+        return [
+            item
+            for item in items
+            if all(
+                invoice.id in done and (done[invoice.id] is None or done[invoice.id] < level.delay)
+                for invoice, level in item["targets"].items()
+            )
+        ]
 
     @api.model
     def _skip(self, item, user, today=None):
         """Record the step as skipped by `user`: nothing is sent and the invoices move past it."""
-        invoices = self.env["account.move"].browse([invoice.id for invoice in item["targets"]])
-        if not self._lock_invoices(invoices, item["targets"]):
+        if not self._lock_invoices([item]):
             return self.browse()
         item = dict(item, mode="skipped", reasons=[self.env._("skipped by %s", user.name)])
-        return self._take_step(item, invoices, today or fields.Date.context_today(self), user)
+        return self._take_steps([item], today or fields.Date.context_today(self), user)
 
-    def _take_step(self, item, invoices, today, approved_by):
-        partner, level = item["partner"], item["level"]
-        contact = (
-            partner.ar_billing_contact_id or partner.child_ids.filtered(lambda c: c.type == "invoice")[:1] or partner
-        )
-        collector = partner.ar_collector_id or partner.user_id or self.env.user
-        human = item["mode"] == "human"
-        step = self.create(
-            {
-                "partner_id": partner.id,
-                "level_id": level.id,
-                "date": today,
-                "invoice_ids": [Command.set(invoices.ids)],
-                "amount": item["amount"],
-                "company_id": level.company_id.id,
-                "mode": item["mode"] if item["mode"] == "skipped" else "approved" if approved_by else item["mode"],
-                "reason": "; ".join(item["reasons"]) or False,
-                "contact_id": contact.id,
-                "collector_id": collector.id,
-                "user_id": approved_by.id if approved_by else False,
-                "letter": level.print_letter and item["mode"] in ACTIONABLE and not human,
-            }
-        )
-        if item["mode"] == "skipped":
-            summary = self.env._("Follow-up %(level)s skipped by %(user)s", level=level.name, user=approved_by.name)
-            kind = "note"
-        elif human:
-            self._schedule_activity(step, level.activity_type_id, step._human_summary(), step._human_note())
-            summary = self.env._("Routed to a person: %(reasons)s", reasons=step.reason)
-            kind = "note"
-        else:
-            if level.send_email and level.mail_template_id:
-                step.message_id = step._send_email()
-            if level.create_activity:
-                self._schedule_activity(step, level.activity_type_id, level.activity_summary or level.name, False)
-            summary = step._sent_summary()
-            kind = "reminder"
-        self.env["ar.touchpoint"]._log_system(
-            [
+    def _take_steps(self, items, today, approved_by):
+        """Take the steps of `items`, whose invoices are locked: one record of each kind for
+        all of them (steps, emails, activities, touchpoints) and one write per level."""
+        if not items:
+            return self.browse()
+        vals_list = []
+        for item in items:
+            partner, level = item["partner"], item["level"]
+            contact = (
+                partner.ar_billing_contact_id
+                or partner.child_ids.filtered(lambda c: c.type == "invoice")[:1]
+                or partner
+            )
+            collector = partner.ar_collector_id or partner.user_id or self.env.user
+            vals_list.append(
                 {
                     "partner_id": partner.id,
-                    "contact_id": contact.id if not human else False,
-                    "invoice_ids": [Command.set(invoices.ids)],
+                    "level_id": level.id,
+                    "date": today,
+                    "invoice_ids": [Command.set([invoice.id for invoice in item["targets"]])],
+                    "amount": item["amount"],
+                    "company_id": level.company_id.id,
+                    "mode": (
+                        item["mode"] if item["mode"] == "skipped" else "approved" if approved_by else item["mode"]
+                    ),
+                    "reason": "; ".join(item["reasons"]) or False,
+                    "contact_id": contact.id,
+                    "collector_id": collector.id,
+                    "user_id": approved_by.id if approved_by else False,
+                    "letter": level.print_letter and item["mode"] == "auto",
+                }
+            )
+        steps = self.create(vals_list)
+        sending = [
+            step
+            for item, step in zip(items, steps, strict=True)
+            if item["mode"] == "auto" and step.level_id.send_email and step.level_id.mail_template_id
+        ]
+        self.browse([step.id for step in sending])._send_emails()
+
+        activities, touchpoints = [], []
+        reached = defaultdict(list)
+        for item, step in zip(items, steps, strict=True):
+            level = step.level_id
+            if item["mode"] == "skipped":
+                summary = self.env._("Follow-up %(level)s skipped by %(user)s", level=level.name, user=approved_by.name)
+                kind = "note"
+            elif item["mode"] == "human":
+                activities.append(step._activity_values(step._human_summary(), step._human_note()))
+                summary = self.env._("Routed to a person: %(reasons)s", reasons=step.reason)
+                kind = "note"
+            else:
+                if level.create_activity:
+                    activities.append(step._activity_values(level.activity_summary or level.name, False))
+                summary = step._sent_summary()
+                kind = "reminder"
+            touchpoints.append(
+                {
+                    "partner_id": step.partner_id.id,
+                    "contact_id": step.contact_id.id if item["mode"] != "human" else False,
+                    "invoice_ids": [Command.set(step.invoice_ids.ids)],
                     "kind": kind,
                     "direction": "out",
                     "summary": summary,
-                    "company_id": level.company_id.id,
+                    "company_id": step.company_id.id,
                     "res_model": self._name,
                     "res_id": step.id,
                 }
-            ]
+            )
+            for invoice, target in item["targets"].items():
+                reached[target].append(invoice.id)
+        if activities and not self.env.context.get("mail_activity_automation_skip"):
+            self.env["mail.activity"].create(activities)
+        self.env["ar.touchpoint"]._log_system(touchpoints)
+        # One write per level reached, not per invoice. Only follow-up fields change, none of
+        # them tracked and never the journal items: the resync of every line of every invoice,
+        # the balance check and the tracking of the invoices' other fields are skipped.
+        Move = self.env["account.move"].with_context(
+            skip_invoice_sync=True, check_move_validity=False, tracking_disable=True
         )
-        # One write per level reached, not per invoice. Only follow-up fields change, never the
-        # journal items: skip_invoice_sync spares the resync of every line of every invoice,
-        # which took most of a run's time.
-        reached = defaultdict(list)
-        for invoice, target in item["targets"].items():
-            reached[target].append(invoice.id)
-        Move = self.env["account.move"].with_context(skip_invoice_sync=True)
         for target, invoice_ids in reached.items():
             Move.browse(invoice_ids).write({"ar_followup_level_id": target.id, "ar_followup_date": today})
-        return step
+        return steps
 
-    def _schedule_activity(self, step, activity_type, summary, note):
-        step.partner_id.activity_schedule(
-            activity_type_id=(activity_type or self.env.ref("mail.mail_activity_data_call")).id,
-            summary=summary,
-            note=note,
-            user_id=step.collector_id.id,
-            date_deadline=step.date,
-        )
+    def _activity_values(self, summary, note):
+        """The collector's activity on the customer for this step, as activity_schedule makes it."""
+        activity_type = self.level_id.activity_type_id or self.env.ref("mail.mail_activity_data_call")
+        return {
+            "activity_type_id": activity_type.id,
+            "summary": summary or activity_type.summary,
+            "note": note or activity_type.default_note,
+            "automated": True,
+            "date_deadline": self.date,
+            "res_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "res_id": self.partner_id.id,
+            "user_id": self.collector_id.id,
+        }
 
     def _human_summary(self):
         return self.env._(
@@ -376,11 +429,18 @@ class ArFollowupStep(models.Model):
             channels=", ".join(channels) or self.env._("nothing sent"),
         )
 
-    def _send_email(self):
-        """Post the reminder on the customer's chatter, addressed to the billing contact. The
-        email is queued: the mail queue sends it, and a failure shows on the customer."""
-        template = self.level_id.mail_template_id
-        values = template._generate_template(self.ids, ["subject", "body_html", "email_from"])[self.id]
+    def _send_emails(self):
+        """Post the reminders of these steps on their customers' chatter, addressed to the
+        billing contacts. The emails are queued: the mail queue sends them, and a failure shows
+        on the customer."""
+        for template, steps in self.grouped(lambda step: step.level_id.mail_template_id).items():
+            # One rendering of the template for all the steps that use it.
+            rendered = template._generate_template(steps.ids, ["subject", "body_html", "email_from"])
+            for step in steps:
+                step.message_id = step._post_email(rendered[step.id])
+
+    def _post_email(self, values):
+        """Post this step's rendered reminder (`values`) with its attachments; returns the message."""
         attachments = []
         if self.level_id.attach_invoices:
             for invoice in self.invoice_ids:

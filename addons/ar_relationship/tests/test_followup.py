@@ -1,3 +1,4 @@
+import re
 from unittest.mock import patch
 
 from dateutil.relativedelta import relativedelta
@@ -126,19 +127,19 @@ class TestFollowup(ArAccountingCase):
             savepoint[0].close(rollback=False)
             savepoint[0] = self.env.cr.savepoint()
 
-        take_step = ArFollowupStep._take_step
+        take_steps = ArFollowupStep._take_steps
 
-        def crash_on_third(step_model, item, *args):
-            if item["partner"] == customers[2]:
+        def crash_on_third(step_model, items, *args):
+            if any(item["partner"] == customers[2] for item in items):
                 raise Crash
-            return take_step(step_model, item, *args)
+            return take_steps(step_model, items, *args)
 
         with freeze_time("2026-02-16"):
             # Not self.assertRaises: its own savepoint would be released by the emulated commits.
             crashed = False
             with (
                 patch.object(ArFollowupStep, "_commit_batch", commit),
-                patch.object(ArFollowupStep, "_take_step", crash_on_third),
+                patch.object(ArFollowupStep, "_take_steps", crash_on_third),
             ):
                 try:
                     self.Step._cron_run(batch_size=1)
@@ -321,6 +322,60 @@ class TestFollowup(ArAccountingCase):
         self.assertEqual(
             self.customer.activity_ids.filtered(lambda a: "Follow-up" in a.summary).user_id, self.collector
         )
+
+    def test_customers_taken_in_a_batch_get_what_they_get_one_by_one(self):
+        customers = self.customer
+        for index, amount in enumerate((100, 200, 9000, 300, 9500)):
+            customer = self._customer(f"Batch {index}")
+            customer.ar_collector_id = self.collector
+            self._invoice(customer, self._day("2026-01-01"), amount=amount)
+            self._invoice(customer, self._day("2026-01-10"), amount=amount / 2)
+            customers |= customer
+        self.env.company.ar_followup_human_amount = 5000
+
+        def run(batch_size):
+            with (
+                freeze_time("2026-02-16"),
+                patch("odoo.addons.ar_relationship.models.ar_followup_step.EXECUTE_BATCH", batch_size),
+                self.env.cr.savepoint() as savepoint,
+            ):
+                steps = self.Step._run(customers)
+                self.env.flush_all()
+                outcome = {
+                    step.partner_id.name: (
+                        step.read(["level_id", "mode", "reason", "amount", "contact_id", "collector_id", "letter"])[0]
+                        | {"id": None, "invoices": step.invoice_ids.mapped("name")},
+                        (
+                            step.message_id.subject,
+                            # The portal add-on links a new access token in each reminder.
+                            re.sub(r"token=[\w-]+", "token=", step.message_id.body or ""),
+                            step.message_id.partner_ids,
+                            step.message_id.author_id,
+                        ),
+                        sorted(
+                            (activity.summary, str(activity.note), activity.user_id.name, activity.date_deadline)
+                            for activity in step.partner_id.activity_ids
+                        ),
+                        [
+                            touchpoint | {"id": None}
+                            for touchpoint in self.env["ar.touchpoint"]
+                            .search([("res_model", "=", "ar.followup.step"), ("res_id", "=", step.id)])
+                            .read(["kind", "summary", "contact_id", "invoice_ids", "direction"])
+                        ],
+                        step.invoice_ids.mapped(
+                            lambda invoice: (invoice.ar_followup_level_id, invoice.ar_followup_date)
+                        ),
+                    )
+                    for step in steps
+                }
+                savepoint.close(rollback=True)
+                self.env.invalidate_all()
+                return outcome
+
+        one_by_one = run(1)
+        self.assertEqual(len(one_by_one), 6)
+        self.assertEqual({step["mode"] for step, *_rest in one_by_one.values()}, {"auto", "human"})
+        self.assertEqual(run(100), one_by_one)
 
     def test_a_run_costs_the_same_queries_for_3_or_30_invoices_of_a_customer(self):
         few, many = self._customer("Few Invoices Ltd"), self._customer("Many Invoices Ltd")

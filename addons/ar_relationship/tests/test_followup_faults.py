@@ -86,25 +86,25 @@ class TestFollowupFaults(ArAccountingCase):
         return len(expected)
 
     def test_failing_customer_is_left_for_the_next_run_the_others_go_out(self):
-        take_step = ArFollowupStep._take_step
-        send_email = ArFollowupStep._send_email
+        take_steps = ArFollowupStep._take_steps
+        post_email = ArFollowupStep._post_email
         third, fifth = self.customers[2], self.customers[4]
 
-        def raise_on_third(step_model, item, *args):
-            if item["partner"] == third:
+        def raise_on_third(step_model, items, *args):
+            if any(item["partner"] == third for item in items):
                 raise Fault("template could not be rendered")
-            return take_step(step_model, item, *args)
+            return take_steps(step_model, items, *args)
 
-        def sql_error_on_fifth(step):
+        def sql_error_on_fifth(step, values):
             # A failing query inside the step: the database transaction must survive it.
             if step.partner_id == fifth:
                 step.env.cr.execute("SELECT 1 / 0")
-            return send_email(step)
+            return post_email(step, values)
 
         with (
             freeze_time(RUN_DAY),
-            patch.object(ArFollowupStep, "_take_step", raise_on_third),
-            patch.object(ArFollowupStep, "_send_email", sql_error_on_fifth),
+            patch.object(ArFollowupStep, "_take_steps", raise_on_third),
+            patch.object(ArFollowupStep, "_post_email", sql_error_on_fifth),
             self.assertLogs(LOGGER, level="ERROR") as logs,
         ):
             self.assertEqual(self.Step._cron_run(batch_size=2), 6)
@@ -134,11 +134,11 @@ class TestFollowupFaults(ArAccountingCase):
         self.assertEqual(checks, 12 * 3)
 
     def test_failing_customer_fails_again_without_a_second_warning(self):
-        def always_fail(step_model, item, *args):
+        def always_fail(step_model, items, *args):
             raise Fault("no billing address")
 
         warning = self.env.ref("mail.mail_activity_data_warning")
-        with patch.object(ArFollowupStep, "_take_step", always_fail), self.assertLogs(LOGGER, level="ERROR"):
+        with patch.object(ArFollowupStep, "_take_steps", always_fail), self.assertLogs(LOGGER, level="ERROR"):
             for day in ("2026-02-16", "2026-02-17", "2026-02-18"):
                 with freeze_time(day):
                     self.Step._cron_run(batch_size=4)
