@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import sql_db
 from odoo.addons.ar_portal.controllers.portal import ArCustomerPortal
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import ArPortalCase
 
@@ -321,6 +322,20 @@ class TestPortalAccount(ArPortalCase):
         self._invoices(self.customer_a, [10.0 + index for index in range(45)])
         fifty = self._page_queries("/my/ar")
         self.assertEqual(five, fifty, f"/my/ar costs {five} queries with 5 open invoices and {fifty} with 50")
+
+    def test_account_page_finds_the_open_invoices_through_the_index(self):
+        domain = ArCustomerPortal()._ar_open_invoices_domain(self.customer_a)
+        Move = self.env["account.move"]
+        for sql in (
+            Move._search(domain, order="invoice_date_due, id").select(),
+            Move._search(domain).select("COUNT(*)"),
+        ):
+            # Few rows here: without seq scans the planner shows whether the index can serve it.
+            self.env.cr.execute("SET LOCAL enable_seqscan = off")
+            self.env.cr.execute(SQL("EXPLAIN %s", sql))
+            plan = "\n".join(row[0] for row in self.env.cr.fetchall())
+            self.env.cr.execute("SET LOCAL enable_seqscan = on")
+            self.assertIn("ar_account_move_open_invoice_idx", plan)
 
     def test_account_page_lists_open_invoices_by_page_with_totals_over_all(self):
         self.authenticate("ar_portal_a", "ar_portal_a")
