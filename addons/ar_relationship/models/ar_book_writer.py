@@ -403,6 +403,7 @@ class ArBookWriter(models.AbstractModel):
                         "amount_residual": line["residual"],
                         "amount_residual_signed": line["residual"],
                         "payment_state": "paid" if paid else ("partial" if line["partials"] else "not_paid"),
+                        "ar_paid_date": max(partial["date"] for partial in line["partials"]) if paid else None,
                         "is_manually_modified": bool(line["partials"]),
                     },
                     "every_line": {},

@@ -240,6 +240,19 @@ class TestBookGenerator(TransactionCase):
             )
         return snapshot
 
+    def test_paid_date_filled_on_install_is_the_one_the_orm_computes(self):
+        _stats, partners = self._generate(customers=6, invoices=60)
+        Move = self.env["account.move"]
+        moves = Move.search([("partner_id", "in", partners.ids)])
+        self.env.add_to_compute(Move._fields["ar_paid_date"], moves)
+        computed = {move.id: move.ar_paid_date for move in moves}
+        self.assertTrue(any(computed.values()) and not all(computed.values()))
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE account_move SET ar_paid_date = NULL")
+        Move._ar_fill_paid_date()
+        Move.invalidate_model(["ar_paid_date"])
+        self.assertEqual({move.id: move.ar_paid_date for move in moves}, computed)
+
     def test_bulk_book_is_the_book_the_orm_writes(self):
         orm, bulk = self._snapshot(bulk=False), self._snapshot(bulk=True)
         # The customers last: their figures follow from the rest.

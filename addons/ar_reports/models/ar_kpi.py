@@ -1,3 +1,4 @@
+from contextlib import contextmanager
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -108,9 +109,12 @@ class ArKpi(models.AbstractModel):
         """The receivable open on `day` per customer (commercial entity): each bucket of days
         past due, the overdue total and the oldest days overdue."""
         self._flush()
-        self.env.cr.execute(self._aging_query(day, company_ids))
+        receivable = self.env["account.account"].sudo().search([("account_type", "=", "asset_receivable")])
+        with self._no_jit():
+            self.env.cr.execute(self._aging_query(day, company_ids, tuple(receivable.ids) or (0,)))
+            rows = self.env.cr.dictfetchall()
         by_partner = {}
-        for row in self.env.cr.dictfetchall():
+        for row in rows:
             total = by_partner.setdefault(row["partner_id"], dict.fromkeys([*BUCKETS, "overdue", "oldest"], 0))
             total["partner_id"] = row["partner_id"]
             for key in (*BUCKETS, "overdue"):
@@ -118,23 +122,59 @@ class ArKpi(models.AbstractModel):
             total["oldest"] = max(total["oldest"], row["oldest_days"])
         return list(by_partner.values())
 
+    @contextmanager
+    def _no_jit(self):
+        """PostgreSQL's JIT compiler off for the queries of the block: it took seconds to compile
+        plans that run in a fraction of that (2.6 s of 3.2 s for the aging of the large book)."""
+        self.env.cr.execute("SELECT current_setting('jit')")
+        [(previous,)] = self.env.cr.fetchall()
+        self.env.cr.execute("SET LOCAL jit = off")
+        try:
+            yield
+        finally:
+            self.env.cr.execute(SQL("SELECT set_config('jit', %s, true)", previous))
+
     @api.model
-    def _aging_query(self, day, company_ids=None):
+    def _aging_query(self, day, company_ids=None, account_ids=None):
         """Per company and customer, the receivable open on `day` (a date or an SQL expression)
         by days past due. A line's open amount on a day is its balance less what was reconciled
-        with it up to that day; the aging view and the KPIs share this query."""
+        with it up to that day; the aging view and the KPIs share this query.
+
+        Only the lines open on `day` are read: those not reconciled now, found through Odoo's
+        index of the unreconciled lines, and those reconciled since `day`; a line reconciled by
+        `day` owes nothing on it. `account_ids`, the receivable accounts, lets PostgreSQL use
+        that index (the view, which cannot name them, reads them from the accounts)."""
         in_companies = SQL("AND line.company_id IN %s", company_ids) if company_ids else SQL()
         partial_companies = SQL("AND partial.company_id IN %s", company_ids) if company_ids else SQL()
+        receivable = (
+            SQL("%s", account_ids)
+            if account_ids
+            else SQL("(SELECT id FROM account_account WHERE account_type = 'asset_receivable')")
+        )
         return SQL(
             """
             WITH line AS (
-                SELECT line.id, line.balance, line.company_id,
-                       COALESCE(partner.commercial_partner_id, line.partner_id) AS partner_id,
+                SELECT line.id, line.balance, line.company_id, line.partner_id,
                        %(day)s - COALESCE(line.date_maturity, line.date) AS days
                   FROM account_move_line line
-                  JOIN account_account account ON account.id = line.account_id
-             LEFT JOIN res_partner partner ON partner.id = line.partner_id
-                 WHERE account.account_type = 'asset_receivable'
+                 WHERE line.account_id IN %(receivable)s
+                   AND (line.reconciled IS NULL OR line.reconciled = false OR line.reconciled IS NOT TRUE)
+                   AND line.parent_state = 'posted'
+                   AND line.date <= %(day)s
+                   %(in_companies)s
+                 UNION ALL
+                SELECT line.id, line.balance, line.company_id, line.partner_id,
+                       %(day)s - COALESCE(line.date_maturity, line.date) AS days
+                  FROM account_move_line line
+                 WHERE line.id IN (
+                           SELECT partial.debit_move_id FROM account_partial_reconcile partial
+                            WHERE partial.max_date > %(day)s
+                            UNION
+                           SELECT partial.credit_move_id FROM account_partial_reconcile partial
+                            WHERE partial.max_date > %(day)s
+                       )
+                   AND line.reconciled
+                   AND line.account_id IN %(receivable)s
                    AND line.parent_state = 'posted'
                    AND line.date <= %(day)s
                    %(in_companies)s
@@ -142,18 +182,22 @@ class ArKpi(models.AbstractModel):
             applied AS (
                 SELECT partial.debit_move_id AS line_id, -partial.amount AS amount
                   FROM account_partial_reconcile partial
-                 WHERE partial.max_date <= %(day)s %(partial_companies)s
+                 WHERE partial.debit_move_id IN (SELECT id FROM line)
+                   AND partial.max_date <= %(day)s %(partial_companies)s
                  UNION ALL
                 SELECT partial.credit_move_id, partial.amount
                   FROM account_partial_reconcile partial
-                 WHERE partial.max_date <= %(day)s %(partial_companies)s
+                 WHERE partial.credit_move_id IN (SELECT id FROM line)
+                   AND partial.max_date <= %(day)s %(partial_companies)s
             ),
             open_line AS (
-                SELECT line.company_id, line.partner_id, line.days,
-                       line.balance + COALESCE(SUM(applied.amount), 0) AS amount
+                SELECT line.company_id, COALESCE(partner.commercial_partner_id, line.partner_id) AS partner_id,
+                       line.days, line.balance + COALESCE(SUM(applied.amount), 0) AS amount
                   FROM line
              LEFT JOIN applied ON applied.line_id = line.id
-              GROUP BY line.id, line.company_id, line.partner_id, line.days, line.balance
+             LEFT JOIN res_partner partner ON partner.id = line.partner_id
+              GROUP BY line.id, line.company_id, partner.commercial_partner_id, line.partner_id, line.days,
+                       line.balance
             )
             SELECT company_id, partner_id,
                    COALESCE(SUM(amount) FILTER (WHERE days <= 0), 0) AS current,
@@ -169,6 +213,7 @@ class ArKpi(models.AbstractModel):
           GROUP BY company_id, partner_id
             """,
             day=day,
+            receivable=receivable,
             in_companies=in_companies,
             partial_companies=partial_companies,
         )

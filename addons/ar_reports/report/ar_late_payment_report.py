@@ -4,7 +4,7 @@ from odoo.tools import SQL
 
 class ArLatePaymentReport(models.Model):
     """One row per customer invoice paid after its due date: when, how late, how much. Paid on
-    the date of the last entry reconciled with it, as in the KPIs."""
+    the date of the last entry reconciled with it (the invoice's ar_paid_date), as in the KPIs."""
 
     _name = "ar.late.payment.report"
     _description = "Late payments"
@@ -27,21 +27,13 @@ class ArLatePaymentReport(models.Model):
                 """
                 CREATE VIEW %s AS (
                     SELECT move.id, move.id AS invoice_id, move.commercial_partner_id AS partner_id,
-                           move.company_id, move.invoice_date_due, paid.paid_date,
-                           paid.paid_date - move.invoice_date_due AS days_late,
+                           move.company_id, move.invoice_date_due, move.ar_paid_date AS paid_date,
+                           move.ar_paid_date - move.invoice_date_due AS days_late,
                            move.amount_total_signed AS amount
                       FROM account_move move
-                      JOIN (
-                            SELECT line.move_id, MAX(partial.max_date) AS paid_date
-                              FROM account_move_line line
-                              JOIN account_partial_reconcile partial ON partial.debit_move_id = line.id
-                             WHERE line.display_type = 'payment_term'
-                          GROUP BY line.move_id
-                           ) paid ON paid.move_id = move.id
                      WHERE move.move_type = 'out_invoice'
                        AND move.state = 'posted'
-                       AND move.payment_state IN ('paid', 'in_payment')
-                       AND paid.paid_date > move.invoice_date_due
+                       AND move.ar_paid_date > move.invoice_date_due
                 )
                 """,
                 SQL.identifier(self._table),
