@@ -334,7 +334,10 @@ class ArBookGenerator(models.AbstractModel):
             line["short"] = rng.uniform(0.01, 0.04) if line["profile"] == "short" and rng.random() < 0.6 else 0.0
             line["late"] = rng.random() < profile["propensity"] * 0.3
             line["late_days"] = rng.randint(*profile["late_days"])
-            line["early_days"] = rng.randint(0, max(0, (line["due"] - line["date"]).days))
+            # One draw whatever the span: with randint, a span that moves with the calendar (end
+            # of following month) changed the draws of every line after it, and the demo book
+            # from one day to the next.
+            line["early_days"] = int(rng.random() * (max(0, (line["due"] - line["date"]).days) + 1))
         for line in plan:
             if line["profile"] == "loyal_now_late":
                 line["late"] = line["date"] >= today - timedelta(days=LOYAL_RECENT_DAYS)
@@ -346,7 +349,13 @@ class ArBookGenerator(models.AbstractModel):
         if disputed:
             line = min(disputed, key=lambda line: abs((today - timedelta(days=45) - line["due"]).days))
             line.update(late=True, late_days=UNPAID_DAYS, credit=0.0, split=False, short=0.0)
-        if shares is not None:
+        if shares is None:
+            # The demo's chronic late payers are behind whatever the day: their latest invoice
+            # already due is unpaid (the demo's promises and payment plans are about it).
+            latest = {line["partner"]: line for line in plan if line["profile"] == "chronic" and line["due"] < today}
+            for line in latest.values():
+                line.update(late=True, late_days=UNPAID_DAYS, credit=0.0, split=False, short=0.0)
+        else:
             self._leave_open(plan, rng, today, shares["open"])
             self._calibrate_lateness(plan, rng, today, shares["late"])
         for line in plan:

@@ -493,8 +493,8 @@ class ArPaymentPlan(models.Model):
             self._demo_pay(invoices[:1], on_schedule.line_ids[:1].amount, start)
             on_schedule.action_propose()
             on_schedule.action_activate()
-        # Keystone Packaging paid its down payment, then missed the installment of three weeks ago.
-        partner, invoices = overdue("average13")
+        # Summit Outdoor Retail paid its down payment, then missed the installment of three weeks ago.
+        partner, invoices = overdue("chronic5")
         if invoices:
             start = today - timedelta(days=50)
             at_risk = plan(partner, invoices, start, 0.1, [today - timedelta(days=20 - 30 * n) for n in range(3)])

@@ -1,5 +1,8 @@
+import random
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+from dateutil.relativedelta import relativedelta
 
 from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, tagged
@@ -88,6 +91,36 @@ class TestBookGenerator(TransactionCase):
         overdue = due.filtered(lambda m: m.payment_state in ("not_paid", "partial"))
         self.assertGreaterEqual(len(overdue), round(0.3 * len(due)))
         self.assertLess(len(overdue), round(0.5 * len(due)))
+
+    def test_a_book_planned_another_day_is_the_same_book(self):
+        """The demo is built on install day: whatever the day, the same customers pay the same
+        invoices as late, even when end-of-month terms make due dates move with the calendar."""
+        Generator = self.env["ar.book.generator"]
+
+        def planned(today):
+            plan = []
+            for index in range(60):
+                day = today - timedelta(days=7 * index)
+                # Every third invoice is due at the end of the following month.
+                due = day + relativedelta(months=1, day=31) if index % 3 == 0 else day + timedelta(days=30)
+                plan.append(
+                    {
+                        "partner": index % 4,
+                        "profile": ("chronic", "average", "reliable", "short")[index % 4],
+                        "date": day,
+                        "due": due,
+                    }
+                )
+            Generator._plan_payments(plan, random.Random(5), today, None)
+            return [
+                (index, line["credit"], line["split"], line["short"], line["late"], line["late_days"])
+                + (() if index % 3 == 0 else ((line["pay_date"] - line["date"]).days,))
+                for index, line in enumerate(plan)
+            ]
+
+        first = planned(date(2026, 1, 1))
+        for days in range(1, 60, 3):
+            self.assertEqual(planned(date(2026, 1, 1) + timedelta(days=days)), first)
 
     def test_bad_arguments_create_nothing(self):
         count = self.env["account.move"].search_count([])

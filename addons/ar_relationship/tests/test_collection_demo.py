@@ -25,7 +25,7 @@ class TestCollectionDemo(TransactionCase):
         on_schedule = plans[self._customer("chronic2")]
         self.assertRecordValues(on_schedule, [{"state": "active", "at_risk": False}])
         self.assertEqual(on_schedule.line_ids[0].status, "paid")
-        self.assertRecordValues(plans[self._customer("average13")], [{"state": "active", "at_risk": True}])
+        self.assertRecordValues(plans[self._customer("chronic5")], [{"state": "active", "at_risk": True}])
         self.assertRecordValues(
             plans[self._customer("chronic4")], [{"state": "proposed", "needs_approval": True, "approved_by_id": False}]
         )
