@@ -72,7 +72,6 @@ class AccountMove(models.Model):
         )
 
     def init(self):
-        super().init()
         # A customer's open invoices, oldest due first: the portal account page, the statement
         # and the follow-up read them by customer. Odoo has no index on the commercial partner;
         # this one holds the open customer invoices only, a small share of the moves.
@@ -83,6 +82,7 @@ class AccountMove(models.Model):
             ["commercial_partner_id", "invoice_date_due", "id"],
             where="move_type = 'out_invoice' AND state = 'posted' AND payment_state IN ('not_paid', 'partial')",
         )
+        return super().init()
 
     @api.depends("move_type", "payment_state", "line_ids.matched_credit_ids.max_date")
     def _compute_ar_paid_date(self):
