@@ -11,6 +11,7 @@ import json
 import statistics
 import sys
 import time
+import traceback
 import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -469,7 +470,7 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--db", required=True)
     parser.add_argument("--size", choices=sorted(SIZES), default="small")
-    parser.add_argument("--only", choices=sorted(CASES))
+    parser.add_argument("--only", nargs="+", choices=sorted(CASES), help="these cases only")
     parser.add_argument("--prepare", action="store_true", help="only add the bench's records to the book")
     args = parser.parse_args()
 
@@ -483,14 +484,21 @@ def main():
     if args.prepare:
         return 0
     bench = Bench(args.config, args.db, args.size)
-    rows = []
+    rows, failed = [], []
     try:
         for name, case in CASES.items():
-            if args.only and name != args.only:
+            if args.only and name not in args.only:
                 continue
             with registry.cursor() as cr:
                 bench.env = api.Environment(cr, SUPERUSER_ID, {})
-                for line in case(bench):
+                try:
+                    lines = case(bench)
+                except Exception as error:
+                    # The other cases still run and their rows are written; the bench fails.
+                    traceback.print_exc()
+                    failed.append(f"{name}: {error}")
+                    lines = []
+                for line in lines:
                     ours, anchor = line["ours_s"], line["anchor_s"]
                     line["size"] = args.size
                     line["ratio"] = round(ours / anchor, 3) if anchor else None
@@ -501,7 +509,7 @@ def main():
     except BaseException:
         bench.close(*sys.exc_info())
         raise
-    bench.close()
+    bench.close(*((AssertionError, AssertionError(failed[0]), None) if failed else ()))
 
     print_table(rows)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
@@ -511,7 +519,9 @@ def main():
     order = {name: index for index, name in enumerate(ROWS)}
     merged = sorted(kept + rows, key=lambda line: (line["size"], order.get(line["name"], len(order))))
     RESULTS.write_text(json.dumps(merged, indent=2) + "\n")
-    return 0
+    for failure in failed:
+        print(f"ar bench: FAILED {failure}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -20,9 +20,7 @@ from pathlib import Path
 import psutil
 import requests
 
-import odoo
-
-ODOO_BIN = Path(odoo.__file__).resolve().parent.parent / "odoo-bin"
+ROOT = Path(__file__).resolve().parents[2]
 # The ports this project's bench may use (others use 8069 and 8271-8273).
 PORTS = range(8274, 8280)
 REQUEST_LOG = re.compile(r'"(?:GET|POST) (\S+) HTTP/[\d.]+" (\d{3}) \S+ (\d+) ([\d.]+) ([\d.]+)')
@@ -57,7 +55,8 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         command = [
             sys.executable,
-            str(ODOO_BIN),
+            "-m",
+            "tests.bench.odoo_bin",
             "-c",
             self.config,
             "-d",
@@ -75,8 +74,8 @@ class Server:
         # The load generator runs on the same cores: a client thread that waits for the CPU between
         # connecting and sending its request must not count as a server error (Odoo's default
         # socket timeout is 2 s).
-        env = dict(os.environ, ODOO_HTTP_SOCKET_TIMEOUT="30")
-        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env)
+        env = dict(os.environ, ODOO_HTTP_SOCKET_TIMEOUT="30", TZ="UTC")
+        self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
         deadline = time.monotonic() + 180
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
