@@ -83,16 +83,8 @@ class ArCustomerPortal(PortalAccount):
     # What the customer owns
 
     def _ar_open_invoices_domain(self, partner, overdue_only=False):
-        domain = [
-            ("commercial_partner_id", "=", partner.id),
-            ("move_type", "=", "out_invoice"),
-            ("state", "=", "posted"),
-            ("payment_state", "in", ("not_paid", "partial")),
-            ("company_id", "=", partner.env.company.id),
-        ]
-        if overdue_only:
-            domain.append(("invoice_date_due", "<", fields.Date.context_today(partner)))
-        return domain
+        overdue_on = fields.Date.context_today(partner) if overdue_only else None
+        return [*partner._ar_open_invoices_domain(overdue_on=overdue_on), ("company_id", "=", partner.env.company.id)]
 
     def _ar_open_invoices(self, partner, overdue_only=False, limit=None, offset=0):
         """The customer's open invoices, oldest due first."""
@@ -282,16 +274,7 @@ class ArCustomerPortal(PortalAccount):
         if "ar_open_count" in counters:
             partner = request.env.user.partner_id.commercial_partner_id
             values["ar_open_count"] = (
-                request.env["account.move"]
-                .sudo()
-                .search_count(
-                    [
-                        ("commercial_partner_id", "=", partner.id),
-                        ("move_type", "=", "out_invoice"),
-                        ("state", "=", "posted"),
-                        ("payment_state", "in", ("not_paid", "partial")),
-                    ]
-                )
+                request.env["account.move"].sudo().search_count(partner._ar_open_invoices_domain())
             )
         return values
 

@@ -455,15 +455,9 @@ class ArPaymentPlan(models.Model):
 
         def overdue(key):
             partner = self.env.ref(f"ar_relationship.res_partner_ar_{key}_demo")
+            promised = self.env["ar.promise"].search([("state", "=", "open")]).invoice_ids
             invoices = self.env["account.move"].search(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("invoice_date_due", "<", today),
-                    ("id", "not in", self.env["ar.promise"].search([("state", "=", "open")]).invoice_ids.ids),
-                ]
+                [*partner._ar_open_invoices_domain(overdue_on=today), ("id", "not in", promised.ids)]
             )
             return partner, invoices
 

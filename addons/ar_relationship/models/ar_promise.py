@@ -351,14 +351,7 @@ class ArPromise(models.Model):
 
         def open_invoices(partner):
             return self.env["account.move"].search(
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("invoice_date_due", "<", today),
-                ],
-                order="amount_residual desc",
+                partner._ar_open_invoices_domain(overdue_on=today), order="amount_residual desc"
             )
 
         vals_list = []

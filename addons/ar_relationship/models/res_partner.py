@@ -759,20 +759,24 @@ class ResPartner(models.Model):
         action["context"] = {"default_partner_id": partner.id}
         return action
 
+    def _ar_open_invoices_domain(self, overdue_on=None):
+        """The posted customer invoices of these partners' commercial entities still to be paid;
+        with a date, only those due before it."""
+        domain = [
+            ("commercial_partner_id", "in", self.commercial_partner_id.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        return [*domain, ("invoice_date_due", "<", overdue_on)] if overdue_on else domain
+
     def action_ar_email_overdue(self):
         """The email composer, addressed to the billing contact, listing the overdue invoices."""
         self.ensure_one()
         partner = self.commercial_partner_id
         today = fields.Date.context_today(self)
         invoices = self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", partner.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("invoice_date_due", "<", today),
-            ],
-            order="invoice_date_due, id",
+            partner._ar_open_invoices_domain(overdue_on=today), order="invoice_date_due, id"
         )
         rows = Markup("").join(
             Markup("<tr><td>%s</td><td>%s</td><td style='text-align: right'>%s</td></tr>")

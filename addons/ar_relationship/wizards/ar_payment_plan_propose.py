@@ -140,11 +140,7 @@ class ArPaymentPlanPropose(models.TransientModel):
         if not invoices:
             overdue = self.env["account.move"].search(
                 [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    ("invoice_date_due", "<", fields.Date.context_today(self)),
+                    *partner._ar_open_invoices_domain(overdue_on=fields.Date.context_today(self)),
                     ("company_id", "in", self.env.companies.ids),
                 ]
             )

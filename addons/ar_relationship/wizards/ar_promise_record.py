@@ -78,13 +78,7 @@ class ArPromiseRecord(models.TransientModel):
 
     def _open_invoices(self, partner):
         return self.env["account.move"].search(
-            [
-                ("commercial_partner_id", "=", partner.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("company_id", "in", self.env.companies.ids),
-            ]
+            [*partner._ar_open_invoices_domain(), ("company_id", "in", self.env.companies.ids)]
         )
 
     def action_record(self):

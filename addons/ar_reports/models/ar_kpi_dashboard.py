@@ -153,13 +153,7 @@ class ArKpi(models.AbstractModel):
             return self._window_action(
                 self.env._("Open invoices of %(customer)s", customer=partner.display_name),
                 "account.move",
-                [
-                    ("commercial_partner_id", "=", partner.id),
-                    ("move_type", "=", "out_invoice"),
-                    ("state", "=", "posted"),
-                    ("payment_state", "in", ("not_paid", "partial")),
-                    *in_companies,
-                ],
+                [*partner._ar_open_invoices_domain(), *in_companies],
                 views=[("account.view_out_invoice_tree", "list"), ("account.view_move_form", "form")],
             )
         if key == "late_reason":
