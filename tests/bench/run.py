@@ -80,9 +80,9 @@ class Bench:
             self._server = Server(self.config, self.db, workers=WORKERS).__enter__()
         return self._server
 
-    def close(self, *exc):
+    def close(self, keep_log=False):
         if self._server is not None:
-            self._server.__exit__(*(exc or (None, None, None)))
+            self._server.stop(keep_log=keep_log)
             self._server = None
 
 
@@ -509,9 +509,9 @@ def main():
                     rows.append(line)
                 cr.rollback()
     except BaseException:
-        bench.close(*sys.exc_info())
+        bench.close(keep_log=True)
         raise
-    bench.close(*((AssertionError, AssertionError(failed[0]), None) if failed else ()))
+    bench.close(keep_log=bool(failed))
 
     print_table(rows)
     previous = json.loads(RESULTS.read_text()) if RESULTS.exists() else []

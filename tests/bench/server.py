@@ -88,13 +88,17 @@ class Server:
         raise RuntimeError("the Odoo server did not answer in 3 minutes")
 
     def __exit__(self, exc_type, exc, traceback):
+        self.stop(keep_log=exc_type is not None)
+
+    def stop(self, keep_log=False):
+        """Stop the server; its log is kept for whoever looks into a failure."""
         self.process.terminate()
         try:
             self.process.wait(60)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
-        if exc_type is None:
+        if not keep_log:
             self.log.unlink(missing_ok=True)
         else:
             print(f"ar bench: the Odoo server's log is kept in {self.log}", file=sys.stderr)

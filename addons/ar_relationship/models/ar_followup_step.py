@@ -321,12 +321,11 @@ class ArFollowupStep(models.Model):
                 }
             )
         steps = self.create(vals_list)
-        sending = [
-            step
+        self.browse(
+            step.id
             for item, step in zip(items, steps, strict=True)
             if item["mode"] == "auto" and step.level_id.send_email and step.level_id.mail_template_id
-        ]
-        self.browse([step.id for step in sending])._send_emails()
+        )._send_emails()
 
         activities, touchpoints = [], []
         reached = defaultdict(list)
